@@ -1,0 +1,96 @@
+using Mmsim.Replay;
+
+namespace Mmsim.Cli;
+
+/// <summary>
+/// <see cref="IHostFiles"/> on the real file system: a path is looked up under the --root
+/// directory first (the fixtures ship the binaries they exec there), then on the host.
+/// </summary>
+internal sealed class HostFileSystem : IHostFiles
+{
+    private readonly string? _root;
+
+    public HostFileSystem(string? root)
+    {
+        _root = root;
+    }
+
+    public HostFile? Stat(string path)
+    {
+        string? real = Locate(path, out string shownPath);
+        if (real is null)
+        {
+            return null;
+        }
+        try
+        {
+            var info = new FileInfo(real);
+            bool isDir = Directory.Exists(real);
+            if (!isDir && !info.Exists)
+            {
+                return null;
+            }
+            (uint major, uint minor, ulong ino, bool chr) = NativeStat.Stat(real);
+            return new HostFile(shownPath, major, minor, ino, isDir ? 0 : (ulong)info.Length, isDir, chr);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public byte[]? ReadAll(string path)
+    {
+        string? real = Locate(path, out _);
+        if (real is null)
+        {
+            return null;
+        }
+        try
+        {
+            using FileStream fs = File.OpenRead(real);
+            if (fs.Length > 1L << 30)
+            {
+                return null;
+            }
+            return File.ReadAllBytes(real);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Finds the file: under the root first, then on the host; returns the canonical path as maps shows it.</summary>
+    private string? Locate(string path, out string shownPath)
+    {
+        shownPath = path;
+        if (path.Length == 0)
+        {
+            return null;
+        }
+        if (_root is not null && path.StartsWith('/'))
+        {
+            string under = Path.Combine(_root, path.TrimStart('/'));
+            if (File.Exists(under) || Directory.Exists(under))
+            {
+                shownPath = path;
+                return under;
+            }
+        }
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            return null;
+        }
+        shownPath = NativeStat.RealPath(path) ?? Path.GetFullPath(path);
+        return path;
+    }
+}

@@ -1,0 +1,43 @@
+using System.Globalization;
+using Mmsim.Replay;
+
+namespace Mmsim.Cli;
+
+/// <summary>The replay summary: processes, VMAs, calls by kind, speed.</summary>
+internal static class Summary
+{
+    public static void Print(Replayer r, TimeSpan elapsed, TextWriter o)
+    {
+        CultureInfo ci = CultureInfo.InvariantCulture;
+        int processes = 0;
+        int threads = 0;
+        foreach (Process.Task t in r.Kernel.Tasks.Values)
+        {
+            if (t.IsLeader)
+            {
+                processes++;
+            }
+            else
+            {
+                threads++;
+            }
+        }
+        o.WriteLine($"processes: {processes} (+{threads} threads)");
+        foreach (ProcSnapshot s in r.Snapshots.Values)
+        {
+            int vmas = s.Maps.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1;
+            o.WriteLine($"  pid {s.Pid}: {vmas} VMAs at exit");
+        }
+        var names = new List<KeyValuePair<string, long>>(r.CallsByName);
+        names.Sort((a, b) => b.Value != a.Value ? b.Value.CompareTo(a.Value) : string.CompareOrdinal(a.Key, b.Key));
+        o.Write("calls:");
+        foreach (KeyValuePair<string, long> kv in names)
+        {
+            o.Write(string.Create(ci, $" {kv.Key} {kv.Value}"));
+        }
+        o.WriteLine();
+        o.WriteLine(string.Create(ci, $"skipped (no model): {r.CallsSkipped} calls"));
+        double secs = Math.Max(elapsed.TotalSeconds, 1e-9);
+        o.WriteLine(string.Create(ci, $"time: {elapsed.TotalMilliseconds:F1} ms, {r.Lines / secs:F0} lines/s"));
+    }
+}

@@ -1,0 +1,217 @@
+using System.Text;
+using Mmsim.Fs;
+using Mmsim.Strace;
+
+namespace Mmsim.Replay;
+
+/// <summary>The file-descriptor calls of a replay: enough to know which file each mapping maps.</summary>
+public sealed partial class Replayer
+{
+    private const int OAccMode = 3;
+    private const int OPath = 0x200000;
+    private const int FDupFd = 0;
+    private const int FDupFdCloexec = 1030;
+    private const int FAddSeals = 1033;
+
+    private readonly Dictionary<string, Inode> _inodesByPath = new(StringComparer.Ordinal);
+    private readonly Dictionary<(uint, uint, ulong), Inode> _inodesById = new();
+
+    private bool HandleFiles(Process.Task task, StraceEvent ev, ArgList a)
+    {
+        if (!ev.HasResult)
+        {
+            return false;
+        }
+        long r = ev.Result;
+        switch (ev.Name)
+        {
+            case "openat" when r >= 0:
+                Open(task, (int)r, a, pathArg: 1);
+                return true;
+            case "open" or "creat" when r >= 0:
+                Open(task, (int)r, a, pathArg: 0);
+                return true;
+            case "close" when r == 0:
+                task.Files.Close(I(a, 0));
+                return true;
+            case "dup" or "dup2" or "dup3" when r >= 0:
+                Dup(task, I(a, 0), (int)r);
+                return true;
+            case "fcntl" or "fcntl64" when r >= 0:
+                Fcntl(task, a, r);
+                return true;
+            case "newfstatat" or "fstat" or "statx" when r == 0:
+                Fstat(task, ev.Name, a);
+                return true;
+            case "memfd_create" when r >= 0:
+                MemfdCreate(task, (int)r, a);
+                return true;
+            case "pipe" or "pipe2" when r == 0:
+                Pipe(task, a);
+                return true;
+            case "socket" or "eventfd" or "eventfd2" or "epoll_create" or "epoll_create1" or "timerfd_create"
+                or "signalfd" or "signalfd4" or "inotify_init" or "inotify_init1" or "userfaultfd" when r >= 0:
+                task.Files.Install((int)r, AnonFile(ev.Name, InodeKind.Socket));
+                return true;
+            case "ftruncate" when r == 0:
+                if (task.Files.Get(I(a, 0)) is { } f)
+                {
+                    f.Inode.Size = U(a, 1);
+                }
+                return true;
+            case "unlink" or "unlinkat" when r == 0:
+                Unlink(a, ev.Name == "unlinkat" ? 1 : 0);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void Open(Process.Task task, int fd, ArgList a, int pathArg)
+    {
+        string path = a.TryGetString(pathArg, out byte[] b, out _) ? Encoding.UTF8.GetString(b) : "";
+        int flags = F(a, pathArg + 1, FlagTables.Open);
+        FMode mode = (flags & OAccMode) switch
+        {
+            0 => FMode.Read,
+            1 => FMode.Write,
+            _ => FMode.Read | FMode.Write,
+        };
+        if ((flags & OPath) != 0)
+        {
+            mode = FMode.None;
+        }
+        HostFile? st = _host.Stat(path);
+        Inode inode = st is not null ? InodeFor(st) : PlaceholderInode(path);
+        task.Files.Install(fd, new OpenFile(inode, mode) { IsDevZero = inode.Path == "/dev/zero" });
+    }
+
+    /// <summary>The inode for a host file, shared by every open of it.</summary>
+    private Inode InodeFor(HostFile st)
+    {
+        if (_inodesById.TryGetValue((st.DevMajor, st.DevMinor, st.Ino), out Inode? known))
+        {
+            return known;
+        }
+        InodeKind kind = st.IsDirectory ? InodeKind.Directory : st.IsCharDevice ? InodeKind.CharDevice : InodeKind.Regular;
+        var inode = new Inode(st.DevMajor, st.DevMinor, st.Ino, st.CanonicalPath, st.Size, kind);
+        _inodesById[(st.DevMajor, st.DevMinor, st.Ino)] = inode;
+        _inodesByPath[st.CanonicalPath] = inode;
+        return inode;
+    }
+
+    /// <summary>A file the host does not have (created by the traced program): identity from its fstat, if logged.</summary>
+    private Inode PlaceholderInode(string path)
+    {
+        if (_inodesByPath.TryGetValue(path, out Inode? known) && !known.Unlinked)
+        {
+            return known;
+        }
+        var inode = new Inode(0, 0, 0, path, 0, InodeKind.Regular);
+        _inodesByPath[path] = inode;
+        return inode;
+    }
+
+    private static OpenFile AnonFile(string what, InodeKind kind)
+    {
+        return new OpenFile(new Inode(0, 14, 0, "anon_inode:" + what, 0, kind), FMode.Read | FMode.Write);
+    }
+
+    private static void Dup(Process.Task task, int oldFd, int newFd)
+    {
+        if (task.Files.Get(oldFd) is { } f)
+        {
+            task.Files.Install(newFd, f);
+        }
+    }
+
+    private static void Fcntl(Process.Task task, ArgList a, long r)
+    {
+        int cmd = F(a, 1, FlagTables.Fcntl);
+        OpenFile? f = task.Files.Get(I(a, 0));
+        if (f is null)
+        {
+            return;
+        }
+        if (cmd is FDupFd or FDupFdCloexec)
+        {
+            task.Files.Install((int)r, f);
+        }
+        else if (cmd == FAddSeals)
+        {
+            f.Inode.Seals |= F(a, 2, FlagTables.Seals);
+        }
+    }
+
+    /// <summary>fstat results give a file its real identity (device, inode, size, type).</summary>
+    private void Fstat(Process.Task task, string name, ArgList a)
+    {
+        int structArg = name == "fstat" ? 1 : 2;
+        if (name != "fstat" && (!a.TryGetString(1, out byte[] p, out _) || p.Length != 0))
+        {
+            return;
+        }
+        OpenFile? f = task.Files.Get(I(a, 0));
+        if (f is null || !a.TryGetStructField(structArg, "st_ino", out ReadOnlySpan<char> inoText)
+            || !ulong.TryParse(inoText, out ulong ino))
+        {
+            return;
+        }
+        if (a.TryGetStructField(structArg, "st_size", out ReadOnlySpan<char> sizeText) && ulong.TryParse(sizeText, out ulong size))
+        {
+            f.Inode.Size = size;
+        }
+        if (f.Inode.Ino == 0 && a.TryGetStructField(structArg, "st_dev", out ReadOnlySpan<char> devText)
+            && ArgList.TryParseMakedev(devText, out uint major, out uint minor))
+        {
+            var inode = new Inode(major, minor, ino, f.Inode.Path, f.Inode.Size, f.Inode.Kind) { Seals = f.Inode.Seals };
+            ReplaceInode(task, f, inode);
+        }
+    }
+
+    /// <summary>Gives every fd of the task that points at the placeholder's open file the real inode.</summary>
+    private void ReplaceInode(Process.Task task, OpenFile old, Inode inode)
+    {
+        var replacement = new OpenFile(inode, old.Mode) { IsDevZero = old.IsDevZero };
+        for (int fd = 0; fd < 65536 && fd <= task.Files.Count + 1024; fd++)
+        {
+            if (task.Files.Get(fd) == old)
+            {
+                task.Files.Install(fd, replacement);
+            }
+        }
+        _inodesByPath[inode.Path] = inode;
+        _inodesById[(inode.DevMajor, inode.DevMinor, inode.Ino)] = inode;
+    }
+
+    private static void MemfdCreate(Process.Task task, int fd, ArgList a)
+    {
+        string name = a.TryGetString(0, out byte[] b, out _) ? Encoding.UTF8.GetString(b) : "";
+        var inode = new Inode(0, 1, Shmem.NextIno(), "/memfd:" + name, 0, InodeKind.Shmem) { Unlinked = true };
+        task.Files.Install(fd, new OpenFile(inode, FMode.Read | FMode.Write));
+    }
+
+    private static void Pipe(Process.Task task, ArgList a)
+    {
+        var fds = new List<long>(2);
+        if (a.TryGetIntArray(0, fds) && fds.Count == 2)
+        {
+            OpenFile pipe = AnonFile("pipe", InodeKind.Pipe);
+            task.Files.Install((int)fds[0], pipe);
+            task.Files.Install((int)fds[1], pipe);
+        }
+    }
+
+    private void Unlink(ArgList a, int pathArg)
+    {
+        if (!a.TryGetString(pathArg, out byte[] b, out _))
+        {
+            return;
+        }
+        string path = Encoding.UTF8.GetString(b);
+        if (_inodesByPath.TryGetValue(path, out Inode? inode))
+        {
+            inode.Unlinked = true;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Mmsim.Fs;
+using Mmsim.Mm;
+using Mmsim.Strace;
+using Errno = Mmsim.Mm.Errno;
+
+namespace Mmsim.Replay;
+
+/// <summary>The memory system calls of a replay.</summary>
+public sealed partial class Replayer
+{
+    private static ulong U(in ArgList a, int i) => a.TryGetInt64(i, out long v) ? (ulong)v : 0;
+
+    private static int I(in ArgList a, int i) => a.TryGetInt64(i, out long v) ? (int)v : 0;
+
+    private static int F(in ArgList a, int i, FlagTable table) => a.TryGetFlags(i, table, out ulong v) ? (int)v : 0;
+
+    /// <summary>Applies one call; false when the model has no handler for it.</summary>
+    private bool Handle(Process.Task task, StraceEvent ev, string fileName)
+    {
+        ArgList a = ev.GetArgs();
+        MmStruct? mm = task.Mm;
+        switch (ev.Name)
+        {
+            case "mmap" when mm is not null:
+                ReplayMmap(task, mm, ev, a);
+                return true;
+            case "munmap" when mm is not null:
+                Compare(ev, mm.Munmap(U(a, 0), U(a, 1)));
+                return true;
+            case "mprotect" when mm is not null:
+                Compare(ev, mm.Mprotect(U(a, 0), U(a, 1), F(a, 2, FlagTables.Prot)));
+                return true;
+            case "mremap" when mm is not null:
+                ReplayMremap(mm, ev, a);
+                return true;
+            case "brk" when mm is not null:
+                ReplayBrk(mm, ev, a);
+                return true;
+            case "madvise" when mm is not null:
+                Compare(ev, mm.Madvise(U(a, 0), U(a, 1), F(a, 2, FlagTables.Madvise)));
+                return true;
+            case "mlock" when mm is not null:
+                Compare(ev, mm.Mlock(U(a, 0), U(a, 1)));
+                return true;
+            case "mlock2" when mm is not null:
+                Compare(ev, mm.Mlock(U(a, 0), U(a, 1), F(a, 2, FlagTables.Mlock)));
+                return true;
+            case "munlock" when mm is not null:
+                Compare(ev, mm.Munlock(U(a, 0), U(a, 1)));
+                return true;
+            case "mlockall" when mm is not null:
+                Compare(ev, mm.Mlockall(F(a, 0, FlagTables.Mcl)));
+                return true;
+            case "munlockall" when mm is not null:
+                Compare(ev, mm.Munlockall());
+                return true;
+            case "mincore" when mm is not null:
+                Compare(ev, mm.MincoreCheck(U(a, 0), U(a, 1)));
+                return true;
+            case "syscall_0x1ce" or "mseal" when mm is not null:
+                Compare(ev, mm.Mseal(U(a, 0), U(a, 1), U(a, 2)));
+                return true;
+            default:
+                return HandleProcess(task, ev, a, fileName) || HandleFiles(task, ev, a);
+        }
+    }
+
+    private void ReplayMmap(Process.Task task, MmStruct mm, StraceEvent ev, ArgList a)
+    {
+        ulong addr = U(a, 0);
+        ulong len = U(a, 1);
+        int prot = F(a, 2, FlagTables.Prot);
+        int flags = F(a, 3, FlagTables.Map);
+        int fd = I(a, 4);
+        ulong off = U(a, 5);
+        OpenFile? file = (flags & MapFlags.Anonymous) == 0 ? task.Files.Get(fd) : null;
+        long model = mm.Mmap(addr, len, prot, flags, file, off, badFd: file is null);
+        if (!Compare(ev, model))
+        {
+            return;
+        }
+        if (!Errno.IsError(model))
+        {
+            mm.Munmap((ulong)model, len);
+        }
+        if (!Errno.IsError(ev.Result))
+        {
+            mm.Mmap((ulong)ev.Result, len, prot, (flags & ~MapFlags.FixedNoReplace) | MapFlags.Fixed, file, off, badFd: file is null);
+        }
+    }
+
+    private void ReplayMremap(MmStruct mm, StraceEvent ev, ArgList a)
+    {
+        ulong addr = U(a, 0);
+        ulong oldLen = U(a, 1);
+        ulong newLen = U(a, 2);
+        int flags = F(a, 3, FlagTables.Mremap);
+        ulong newAddr = a.Count > 4 ? U(a, 4) : 0;
+        long model = mm.Mremap(addr, oldLen, newLen, flags, newAddr);
+        if (Compare(ev, model) && !Errno.IsError(ev.Result) && Errno.IsError(model) && (flags & MremapFlags.MayMove) != 0)
+        {
+            mm.Mremap(addr, oldLen, newLen, flags | MremapFlags.Fixed, (ulong)ev.Result);
+        }
+    }
+
+    private void ReplayBrk(MmStruct mm, StraceEvent ev, ArgList a)
+    {
+        long model = mm.SysBrk(U(a, 0));
+        if (Compare(ev, model) && ev.HasResult)
+        {
+            mm.SysBrk((ulong)ev.Result);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Text;
+using Mmsim.Binfmt;
+using Mmsim.Fs;
+using Mmsim.Strace;
+
+namespace Mmsim.Replay;
+
+/// <summary>execve, fork/clone and exit in a replay.</summary>
+public sealed partial class Replayer
+{
+    private const ulong CloneVm = 0x100;
+    private const ulong CloneFiles = 0x400;
+    private const ulong CloneVfork = 0x4000;
+    private const ulong CloneThread = 0x10000;
+
+    private readonly Dictionary<int, ulong> _pendingCloneFlags = new();
+
+    private bool HandleProcess(Process.Task task, StraceEvent ev, ArgList a, string fileName)
+    {
+        switch (ev.Name)
+        {
+            case "execve" or "execveat":
+                if (ev.HasResult && ev.Result == 0)
+                {
+                    ReplayExecve(task, ev, a, fileName);
+                }
+                return true;
+            case "clone" or "clone3" or "fork" or "vfork":
+                ReplayClone(task, ev, a);
+                return true;
+            case "exit_group":
+                Snapshot(task);
+                Kernel.ExitGroup(task);
+                return true;
+            case "exit":
+                Kernel.Exit(task);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The clone flags of a (possibly partial) clone/clone3/fork/vfork argument list.</summary>
+    private static ulong CloneFlagsOf(string name, ArgList a)
+    {
+        switch (name)
+        {
+            case "fork":
+                return 0;
+            case "vfork":
+                return CloneVm | CloneVfork;
+            case "clone3":
+                if (a.Count > 0 && a.TryGetStructField(0, "flags", out ReadOnlySpan<char> text)
+                    && FlagTable.TryParse(text, FlagTables.Clone, out ulong f3))
+                {
+                    return f3;
+                }
+                return 0;
+            default:
+                if (a.TryFindNamed("flags", out int idx) && a.TryGetFlags(idx, FlagTables.Clone, out ulong f))
+                {
+                    return f;
+                }
+                return 0;
+        }
+    }
+
+    /// <summary>Remembers the flags of a clone in flight, for children whose lines come first.</summary>
+    private void NoteCloneEntered(StraceEvent ev)
+    {
+        _pendingCloneFlags[ev.Pid] = CloneFlagsOf(ev.Name, ev.GetArgs());
+    }
+
+    private void ReplayClone(Process.Task task, StraceEvent ev, ArgList a)
+    {
+        _pendingClone.Remove(task.Pid);
+        _pendingCloneFlags.Remove(task.Pid);
+        if (!ev.HasResult || ev.Result <= 0 || Kernel.Find((int)ev.Result) is not null)
+        {
+            return;
+        }
+        CloneChild(task, (int)ev.Result, CloneFlagsOf(ev.Name, a));
+    }
+
+    private Process.Task CloneChild(Process.Task parent, int childPid, ulong flags)
+    {
+        return Kernel.Clone(parent, childPid, shareVm: (flags & CloneVm) != 0, thread: (flags & CloneThread) != 0,
+            shareFiles: (flags & CloneFiles) != 0);
+    }
+
+    private void ReplayExecve(Process.Task task, StraceEvent ev, ArgList a, string fileName)
+    {
+        int pathArg = ev.Name == "execveat" ? 1 : 0;
+        if (!a.TryGetString(pathArg, out byte[] pathBytes, out _))
+        {
+            Fail(fileName, ev, "execve: cannot read the path argument");
+        }
+        string path = Encoding.UTF8.GetString(pathBytes);
+        (ElfImage exe, OpenFile exeFile) = LoadElf(path, fileName, ev);
+        ElfImage? interp = null;
+        OpenFile? interpFile = null;
+        if (exe.Interpreter is not null)
+        {
+            (interp, interpFile) = LoadElf(exe.Interpreter, fileName, ev);
+        }
+        var req = new ExecRequest
+        {
+            Exe = exe,
+            ExeFile = exeFile,
+            Interp = interp,
+            InterpFile = interpFile,
+            Filename = path,
+            Argv = StringArray(a, pathArg + 1),
+            Envp = StringArray(a, pathArg + 2),
+        };
+        int err = Kernel.Execve(task, req);
+        if (err != 0)
+        {
+            Fail(fileName, ev, $"execve of {path}: the model's ELF loader failed with errno {-err}");
+        }
+        _snapshots.Remove(task.Tgid);
+    }
+
+    private (ElfImage, OpenFile) LoadElf(string path, string fileName, StraceEvent ev)
+    {
+        HostFile? st = _host.Stat(path);
+        byte[]? bytes = st is null ? null : _host.ReadAll(path);
+        if (st is null || bytes is null)
+        {
+            Fail(fileName, ev, $"execve: {path} not found (give the fixture's root with --root)");
+        }
+        ElfImage? elf = ElfImage.Parse(bytes, out string? why);
+        if (elf is null || !elf.SegmentsWithin((ulong)bytes.Length))
+        {
+            Fail(fileName, ev, $"execve: {path}: {why ?? "segments extend past the end of the file"}");
+        }
+        Inode inode = InodeFor(st);
+        return (elf, new OpenFile(inode, FMode.Read));
+    }
+
+    /// <summary>The strings of an array argument like ["a", "b"] (empty when abbreviated).</summary>
+    private static List<byte[]> StringArray(ArgList a, int index)
+    {
+        var list = new List<byte[]>();
+        if (index >= a.Count)
+        {
+            return list;
+        }
+        ReadOnlySpan<char> raw = a.Raw(index);
+        if (raw.Length < 2 || raw[0] != '[')
+        {
+            return list;
+        }
+        var inner = new ArgList(raw[1..^1].ToString());
+        for (int i = 0; i < inner.Count; i++)
+        {
+            if (inner.TryGetString(i, out byte[] s, out _))
+            {
+                list.Add(s);
+            }
+        }
+        return list;
+    }
+}

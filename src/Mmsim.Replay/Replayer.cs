@@ -1,0 +1,177 @@
+using System.Diagnostics.CodeAnalysis;
+using Mmsim.Mm;
+using Mmsim.Process;
+using Mmsim.Proc;
+using Mmsim.Strace;
+
+namespace Mmsim.Replay;
+
+/// <summary>
+/// Replays an strace -f log on the model: each memory, file and process system call is applied
+/// to the simulated kernel, and its result compared with the recorded one. Processes are
+/// snapshotted (their /proc/PID/maps) when they enter exit_group, as the fixtures were.
+/// </summary>
+public sealed partial class Replayer
+{
+    private readonly IHostFiles _host;
+    private readonly ReplayMode _mode;
+    private readonly Dictionary<string, long> _callsByName = new(StringComparer.Ordinal);
+    private readonly List<Divergence> _divergences = new();
+    private readonly Dictionary<int, ProcSnapshot> _snapshots = new();
+    private readonly HashSet<int> _pendingClone = new();
+
+    /// <summary>Creates a replayer over a fresh machine.</summary>
+    public Replayer(IHostFiles host, ReplayMode mode, MmConfig? config = null)
+    {
+        _host = host;
+        _mode = mode;
+        Kernel = new Kernel(config ?? MmConfig.Default);
+    }
+
+    public Kernel Kernel { get; }
+
+    /// <summary>Calls replayed (memory, file and process calls the model acts on).</summary>
+    public long CallsReplayed { get; private set; }
+
+    /// <summary>Syscall lines the model has no handler for (counted, skipped).</summary>
+    public long CallsSkipped { get; private set; }
+
+    /// <summary>Lines read from the log.</summary>
+    public long Lines { get; private set; }
+
+    public IReadOnlyList<Divergence> Divergences => _divergences;
+
+    /// <summary>Snapshots by pid, in the order processes exited.</summary>
+    public IReadOnlyDictionary<int, ProcSnapshot> Snapshots => _snapshots;
+
+    /// <summary>Calls by syscall name.</summary>
+    public IReadOnlyDictionary<string, long> CallsByName => _callsByName;
+
+    /// <summary>Called when a process is snapshotted (entering exit_group, or at the end of the log).</summary>
+    public Action<ProcSnapshot>? OnSnapshot { get; set; }
+
+    /// <summary>
+    /// Replays the whole log. Throws <see cref="StraceFormatException"/> for unreadable input
+    /// and <see cref="ReplayException"/> for input the model cannot follow (an exec of a missing
+    /// or broken ELF); both carry file:line.
+    /// </summary>
+    public void Run(TextReader log, string fileName)
+    {
+        var reader = new StraceReader(log, fileName);
+        while (reader.TryRead(out StraceEvent ev))
+        {
+            Lines = ev.Line;
+            Dispatch(ev, fileName);
+        }
+        foreach (Process.Task t in Kernel.Tasks.Values)
+        {
+            if (!t.Exited && t.IsLeader && t.Mm is not null && !_snapshots.ContainsKey(t.Tgid))
+            {
+                Snapshot(t);
+            }
+        }
+    }
+
+    private void Dispatch(StraceEvent ev, string fileName)
+    {
+        switch (ev.Kind)
+        {
+            case StraceEventKind.Syscall:
+                Syscall(ev, fileName);
+                break;
+            case StraceEventKind.Entered:
+                if (ev.Name is "clone" or "clone3" or "fork" or "vfork")
+                {
+                    _pendingClone.Add(ev.Pid);
+                    NoteCloneEntered(ev);
+                }
+                else if (ev.Name == "exit_group" && Kernel.Find(ev.Pid) is { } exiting)
+                {
+                    Snapshot(exiting);
+                }
+                break;
+            case StraceEventKind.Exited:
+            case StraceEventKind.Killed:
+                Process.Task? t = Kernel.Find(ev.Pid);
+                if (t is not null)
+                {
+                    Kernel.Exit(t);
+                }
+                break;
+        }
+    }
+
+    private void Syscall(StraceEvent ev, string fileName)
+    {
+        Process.Task task = TaskFor(ev.Pid);
+        if (!Handle(task, ev, fileName))
+        {
+            CallsSkipped++;
+            return;
+        }
+        CallsReplayed++;
+        _callsByName[ev.Name] = _callsByName.TryGetValue(ev.Name, out long n) ? n + 1 : 1;
+    }
+
+    /// <summary>
+    /// The task behind a pid. The first pid seen is the root process; a pid seen while another
+    /// task has a clone in flight is that clone's child (its lines may come before the parent's
+    /// resumed clone line).
+    /// </summary>
+    private Process.Task TaskFor(int pid)
+    {
+        Process.Task? t = Kernel.Find(pid);
+        if (t is not null)
+        {
+            return t;
+        }
+        foreach (int parentPid in _pendingClone)
+        {
+            Process.Task? parent = Kernel.Find(parentPid);
+            if (parent is not null && _pendingCloneFlags.TryGetValue(parentPid, out ulong flags))
+            {
+                return CloneChild(parent, pid, flags);
+            }
+        }
+        return Kernel.CreateInitTask(pid);
+    }
+
+    /// <summary>Records the maps of the task's process (once).</summary>
+    private void Snapshot(Process.Task task)
+    {
+        if (task.Mm is null || _snapshots.ContainsKey(task.Tgid))
+        {
+            return;
+        }
+        var snap = new ProcSnapshot(task.Tgid, ProcMaps.Format(task.Mm));
+        _snapshots[task.Tgid] = snap;
+        OnSnapshot?.Invoke(snap);
+    }
+
+    /// <summary>Compares a model result with the recorded one; in follow mode reports whether to impose it.</summary>
+    private bool Compare(StraceEvent ev, long model, string detail = "")
+    {
+        if (!ev.HasResult || ev.Result == model)
+        {
+            return false;
+        }
+        _divergences.Add(new Divergence(ev.Line, ev.Pid, ev.Name, ev.Result, model, detail));
+        return _mode == ReplayMode.Follow;
+    }
+
+    [DoesNotReturn]
+    private static void Fail(string fileName, StraceEvent ev, string message)
+    {
+        throw new ReplayException($"{fileName}:{ev.Line}: {message}");
+    }
+}
+
+/// <summary>Input the replay cannot follow; the message is one line naming file:line.</summary>
+public sealed class ReplayException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ReplayException(string message)
+        : base(message)
+    {
+    }
+}

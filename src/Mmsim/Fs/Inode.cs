@@ -1,0 +1,57 @@
+namespace Mmsim.Fs;
+
+/// <summary>
+/// The identity of a file as /proc/PID/maps prints it: device, inode number and path
+/// (the kernel's <c>struct inode</c> plus the dentry path, reduced to what mappings show).
+/// </summary>
+public sealed class Inode
+{
+    /// <summary>Creates an inode.</summary>
+    public Inode(uint devMajor, uint devMinor, ulong ino, string path, ulong size, InodeKind kind)
+    {
+        DevMajor = devMajor;
+        DevMinor = devMinor;
+        Ino = ino;
+        Path = path;
+        Size = size;
+        Kind = kind;
+    }
+
+    public uint DevMajor { get; }
+
+    public uint DevMinor { get; }
+
+    public ulong Ino { get; set; }
+
+    /// <summary>The path d_path() gives, without the " (deleted)" suffix.</summary>
+    public string Path { get; set; }
+
+    /// <summary>i_size in bytes (ftruncate changes it).</summary>
+    public ulong Size { get; set; }
+
+    public InodeKind Kind { get; }
+
+    /// <summary>True once the last link is gone (unlink, or shmem objects that never had one).</summary>
+    public bool Unlinked { get; set; }
+
+    /// <summary>memfd seals (F_SEAL_*), as fcntl(F_ADD_SEALS) sets them.</summary>
+    public int Seals { get; set; }
+
+    /// <summary>Number of VM_SHARED|VM_MAYWRITE mappings (i_mmap_writable), which F_SEAL_WRITE refuses.</summary>
+    public int WritableMappings { get; set; }
+
+    /// <summary>True for shmem-backed inodes (shared anonymous memory, memfd, SysV shm): no page cache on disk.</summary>
+    public bool IsShmem => Kind is InodeKind.Shmem;
+}
+
+/// <summary>What kind of object an inode is; decides how mmap treats it.</summary>
+public enum InodeKind
+{
+    Regular,
+    Directory,
+    CharDevice,
+    Shmem,
+    Pipe,
+    Socket,
+    Anon,
+}

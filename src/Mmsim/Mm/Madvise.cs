@@ -1,0 +1,293 @@
+namespace Mmsim.Mm;
+
+/// <summary>MADV_* advice values (asm-generic/mman-common.h).</summary>
+public static class Madv
+{
+    public const int Normal = 0;
+    public const int Random = 1;
+    public const int Sequential = 2;
+    public const int WillNeed = 3;
+    public const int DontNeed = 4;
+    public const int Free = 8;
+    public const int Remove = 9;
+    public const int DontFork = 10;
+    public const int DoFork = 11;
+    public const int Mergeable = 12;
+    public const int Unmergeable = 13;
+    public const int HugePage = 14;
+    public const int NoHugePage = 15;
+    public const int DontDump = 16;
+    public const int DoDump = 17;
+    public const int WipeOnFork = 18;
+    public const int KeepOnFork = 19;
+    public const int Cold = 20;
+    public const int PageOut = 21;
+    public const int PopulateRead = 22;
+    public const int PopulateWrite = 23;
+    public const int DontNeedLocked = 24;
+    public const int Collapse = 25;
+    public const int HwPoison = 100;
+    public const int SoftOffline = 101;
+    public const int GuardInstall = 102;
+    public const int GuardRemove = 103;
+}
+
+/// <summary>madvise(): do_madvise() and the VMA-flag advice of mm/madvise.c.</summary>
+public sealed partial class MmStruct
+{
+    /// <summary>
+    /// The madvise() system call. Advice that changes VMA flags splits and merges as the kernel
+    /// does; holes in the range are skipped and reported as -ENOMEM at the end. The paging
+    /// advice is validated here and handed to <see cref="OnAdvise"/> for its effect.
+    /// </summary>
+    public long Madvise(ulong start, ulong lenIn, int advice)
+    {
+        if (!AdviceValid(advice))
+        {
+            return -Errno.EINVAL;
+        }
+        if (!Page.IsAligned(start))
+        {
+            return -Errno.EINVAL;
+        }
+        ulong len = Page.Align(lenIn);
+        if (lenIn != 0 && len == 0)
+        {
+            return -Errno.EINVAL;
+        }
+        ulong end = start + len;
+        if (end < start)
+        {
+            return -Errno.EINVAL;
+        }
+        if (end == start)
+        {
+            return 0;
+        }
+        if (advice is Madv.PopulateRead or Madv.PopulateWrite)
+        {
+            return MadvisePopulate(start, end, advice);
+        }
+        return MadviseWalk(start, end, advice);
+    }
+
+    /// <summary>madvise_behavior_valid().</summary>
+    private bool AdviceValid(int advice)
+    {
+        return advice switch
+        {
+            >= Madv.Normal and <= Madv.DontNeed => true,
+            >= Madv.Free and <= Madv.Collapse => advice != Madv.Mergeable && advice != Madv.Unmergeable || Config.Ksm,
+            Madv.GuardInstall or Madv.GuardRemove => true,
+            Madv.HwPoison or Madv.SoftOffline => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>madvise_walk_vmas(): visits each VMA piece of [start, end), skipping holes.</summary>
+    private long MadviseWalk(ulong start, ulong end, int advice)
+    {
+        long unmappedError = 0;
+        Vma? vma = Vmas.FindPrev(start, out Vma? prev);
+        if (vma is not null && start > vma.Start)
+        {
+            prev = vma;
+        }
+        while (true)
+        {
+            if (vma is null)
+            {
+                return -Errno.ENOMEM;
+            }
+            if (start < vma.Start)
+            {
+                unmappedError = -Errno.ENOMEM;
+                start = vma.Start;
+                if (start >= end)
+                {
+                    break;
+                }
+            }
+            ulong tmp = vma.End < end ? vma.End : end;
+            int err = MadviseVma(vma, ref prev, start, tmp, advice);
+            if (err != 0)
+            {
+                return err;
+            }
+            start = tmp;
+            if (prev is not null && start < prev.End)
+            {
+                start = prev.End;
+            }
+            if (start >= end)
+            {
+                break;
+            }
+            vma = Vmas.Find(prev is not null ? prev.End : start);
+        }
+        return unmappedError;
+    }
+
+    /// <summary>madvise_vma_behavior(): one VMA piece; flag advice goes through vma_modify_flags().</summary>
+    private int MadviseVma(Vma vma, ref Vma? prev, ulong start, ulong end, int advice)
+    {
+        VmFlags flags = vma.Flags;
+        VmFlags newFlags = flags;
+        switch (advice)
+        {
+            case Madv.Normal:
+                newFlags &= ~(VmFlags.RandRead | VmFlags.SeqRead);
+                break;
+            case Madv.Sequential:
+                newFlags = (newFlags & ~VmFlags.RandRead) | VmFlags.SeqRead;
+                break;
+            case Madv.Random:
+                newFlags = (newFlags & ~VmFlags.SeqRead) | VmFlags.RandRead;
+                break;
+            case Madv.DontFork:
+                newFlags |= VmFlags.DontCopy;
+                break;
+            case Madv.DoFork:
+                if ((flags & VmFlags.Io) != 0)
+                {
+                    return -Errno.EINVAL;
+                }
+                newFlags &= ~VmFlags.DontCopy;
+                break;
+            case Madv.WipeOnFork:
+                if (vma.File is not null || (flags & VmFlags.Shared) != 0)
+                {
+                    return -Errno.EINVAL;
+                }
+                newFlags |= VmFlags.WipeOnFork;
+                break;
+            case Madv.KeepOnFork:
+                newFlags &= ~VmFlags.WipeOnFork;
+                break;
+            case Madv.DontDump:
+                newFlags |= VmFlags.DontDump;
+                break;
+            case Madv.DoDump:
+                if ((flags & VmFlags.Special) != 0)
+                {
+                    return -Errno.EINVAL;
+                }
+                newFlags &= ~VmFlags.DontDump;
+                break;
+            case Madv.Mergeable:
+                if ((flags & (VmFlags.Mergeable | VmFlags.Shared | VmFlags.MayShare | VmFlags.PfnMap | VmFlags.Io
+                    | VmFlags.DontExpand | VmFlags.HugeTlb | VmFlags.MixedMap | VmFlags.Droppable)) == 0)
+                {
+                    newFlags |= VmFlags.Mergeable;
+                }
+                break;
+            case Madv.Unmergeable:
+                newFlags &= ~VmFlags.Mergeable;
+                break;
+            case Madv.HugePage:
+                newFlags = (newFlags & ~VmFlags.NoHugePage) | VmFlags.HugePage;
+                break;
+            case Madv.NoHugePage:
+                newFlags = (newFlags & ~VmFlags.HugePage) | VmFlags.NoHugePage;
+                break;
+            default:
+                return MadvisePaging(vma, ref prev, start, end, advice);
+        }
+        if (newFlags == flags)
+        {
+            prev = vma;
+            return 0;
+        }
+        if ((flags & VmFlags.Sealed) != 0)
+        {
+            return -Errno.EPERM;
+        }
+        Vma? target = ModifyFlags(prev, vma, start, end, newFlags, out int err);
+        if (target is null)
+        {
+            return err;
+        }
+        target.Flags = newFlags;
+        prev = target;
+        return 0;
+    }
+
+    /// <summary>The advice that acts on pages, not on VMA flags: validated here, applied by <see cref="OnAdvise"/>.</summary>
+    private int MadvisePaging(Vma vma, ref Vma? prev, ulong start, ulong end, int advice)
+    {
+        prev = vma;
+        const VmFlags lruForbidden = VmFlags.Locked | VmFlags.PfnMap | VmFlags.HugeTlb;
+        switch (advice)
+        {
+            case Madv.DontNeed or Madv.Cold or Madv.PageOut:
+                if ((vma.Flags & lruForbidden) != 0)
+                {
+                    return -Errno.EINVAL;
+                }
+                break;
+            case Madv.DontNeedLocked:
+                if ((vma.Flags & (VmFlags.PfnMap | VmFlags.HugeTlb)) != 0)
+                {
+                    return -Errno.EINVAL;
+                }
+                break;
+            case Madv.Free:
+                if ((vma.Flags & lruForbidden) != 0 || !vma.IsAnonymous)
+                {
+                    return -Errno.EINVAL;
+                }
+                break;
+            case Madv.Remove:
+                if ((vma.Flags & VmFlags.Locked) != 0 || vma.File is null)
+                {
+                    return -Errno.EINVAL;
+                }
+                if ((vma.Flags & (VmFlags.Shared | VmFlags.Write)) != (VmFlags.Shared | VmFlags.Write))
+                {
+                    return -Errno.EACCES;
+                }
+                break;
+            case Madv.GuardInstall or Madv.GuardRemove:
+                if ((vma.Flags & (VmFlags.Special | VmFlags.HugeTlb | VmFlags.Shared | VmFlags.MixedMap)) != 0
+                    || (advice == Madv.GuardInstall && (vma.Flags & VmFlags.Locked) != 0))
+                {
+                    return -Errno.EINVAL;
+                }
+                break;
+            case Madv.HwPoison or Madv.SoftOffline:
+                return -Errno.EPERM;
+        }
+        OnAdvise?.Invoke(vma, start, end, advice);
+        return 0;
+    }
+
+    /// <summary>madvise_populate(): faults the range in; unmapped parts give -ENOMEM, forbidden access -EFAULT.</summary>
+    private long MadvisePopulate(ulong start, ulong end, int advice)
+    {
+        ulong addr = start;
+        while (addr < end)
+        {
+            Vma? vma = Vmas.Lookup(addr);
+            if (vma is null)
+            {
+                return -Errno.ENOMEM;
+            }
+            if ((vma.Flags & (VmFlags.Io | VmFlags.PfnMap)) != 0)
+            {
+                return -Errno.EINVAL;
+            }
+            VmFlags need = advice == Madv.PopulateWrite ? VmFlags.Write : VmFlags.Read;
+            if ((vma.Flags & need) == 0)
+            {
+                return -Errno.EFAULT;
+            }
+            ulong e = vma.End < end ? vma.End : end;
+            OnAdvise?.Invoke(vma, addr, e, advice);
+            addr = e;
+        }
+        return 0;
+    }
+
+    /// <summary>Called for paging advice on [start, end) of a VMA (the paging layer gives it effect).</summary>
+    internal Action<Vma, ulong, ulong, int>? OnAdvise { get; set; }
+}

@@ -1,0 +1,225 @@
+namespace Mmsim.Mm;
+
+/// <summary>AVL rebalancing and hole augmentation of <see cref="VmaTree"/>.</summary>
+public sealed partial class VmaTree
+{
+    private static int HeightOf(Vma? n) => n is null ? 0 : n.Height;
+
+    private static ulong MaxGapOf(Vma? n) => n is null ? 0 : n.MaxGap;
+
+    /// <summary>Recomputes a node's height and subtree-gap from its children.</summary>
+    private static void Recompute(Vma n)
+    {
+        int hl = HeightOf(n.Left);
+        int hr = HeightOf(n.Right);
+        n.Height = (hl > hr ? hl : hr) + 1;
+        ulong g = n.GapBelow;
+        ulong gl = MaxGapOf(n.Left);
+        ulong gr = MaxGapOf(n.Right);
+        if (gl > g)
+        {
+            g = gl;
+        }
+        if (gr > g)
+        {
+            g = gr;
+        }
+        n.MaxGap = g;
+    }
+
+    /// <summary>After a node's GapBelow changed: refreshes MaxGap up to the root, stopping early when stable.</summary>
+    private static void PropagateGap(Vma? n)
+    {
+        while (n is not null)
+        {
+            ulong old = n.MaxGap;
+            ulong g = n.GapBelow;
+            ulong gl = MaxGapOf(n.Left);
+            ulong gr = MaxGapOf(n.Right);
+            if (gl > g)
+            {
+                g = gl;
+            }
+            if (gr > g)
+            {
+                g = gr;
+            }
+            if (g == old)
+            {
+                return;
+            }
+            n.MaxGap = g;
+            n = n.Parent;
+        }
+    }
+
+    /// <summary>Walks from n to the root, recomputing and rotating where the AVL balance is broken.</summary>
+    private void Rebalance(Vma? n)
+    {
+        while (n is not null)
+        {
+            Recompute(n);
+            int balance = HeightOf(n.Left) - HeightOf(n.Right);
+            if (balance > 1)
+            {
+                if (HeightOf(n.Left!.Left) < HeightOf(n.Left.Right))
+                {
+                    RotateLeft(n.Left);
+                }
+                n = RotateRight(n);
+            }
+            else if (balance < -1)
+            {
+                if (HeightOf(n.Right!.Right) < HeightOf(n.Right.Left))
+                {
+                    RotateRight(n.Right);
+                }
+                n = RotateLeft(n);
+            }
+            n = n.Parent;
+        }
+    }
+
+    /// <summary>Rotates n's right child up; returns the new subtree root.</summary>
+    private Vma RotateLeft(Vma n)
+    {
+        Vma r = n.Right!;
+        n.Right = r.Left;
+        if (r.Left is not null)
+        {
+            r.Left.Parent = n;
+        }
+        ReplaceChild(n.Parent, n, r);
+        r.Parent = n.Parent;
+        r.Left = n;
+        n.Parent = r;
+        Recompute(n);
+        Recompute(r);
+        return r;
+    }
+
+    /// <summary>Rotates n's left child up; returns the new subtree root.</summary>
+    private Vma RotateRight(Vma n)
+    {
+        Vma l = n.Left!;
+        n.Left = l.Right;
+        if (l.Right is not null)
+        {
+            l.Right.Parent = n;
+        }
+        ReplaceChild(n.Parent, n, l);
+        l.Parent = n.Parent;
+        l.Right = n;
+        n.Parent = l;
+        Recompute(n);
+        Recompute(l);
+        return l;
+    }
+
+    private void ReplaceChild(Vma? parent, Vma oldChild, Vma? newChild)
+    {
+        if (parent is null)
+        {
+            _root = newChild;
+        }
+        else if (parent.Left == oldChild)
+        {
+            parent.Left = newChild;
+        }
+        else
+        {
+            parent.Right = newChild;
+        }
+    }
+
+    /// <summary>
+    /// Exchanges the tree positions of a node with two children and its in-order successor
+    /// (the leftmost node of its right subtree), so the node can then be spliced out.
+    /// </summary>
+    private void SwapWithSuccessor(Vma v, Vma s)
+    {
+        Vma? vParent = v.Parent;
+        Vma? vLeft = v.Left;
+        Vma? vRight = v.Right;
+        Vma? sParent = s.Parent;
+        Vma? sRight = s.Right;
+        (v.Height, s.Height) = (s.Height, v.Height);
+
+        ReplaceChild(vParent, v, s);
+        s.Parent = vParent;
+        s.Left = vLeft;
+        vLeft!.Parent = s;
+        if (sParent == v)
+        {
+            s.Right = v;
+            v.Parent = s;
+        }
+        else
+        {
+            s.Right = vRight;
+            vRight!.Parent = s;
+            sParent!.Left = v;
+            v.Parent = sParent;
+        }
+        v.Left = null;
+        v.Right = sRight;
+        if (sRight is not null)
+        {
+            sRight.Parent = v;
+        }
+    }
+
+    /// <summary>Checks the AVL shape, parent links, augmentation, order and list; throws on a bug.</summary>
+    internal void ValidateStructure()
+    {
+        int counted = CheckSubtree(_root, null, out _);
+        if (counted != Count)
+        {
+            throw new ModelBugException($"VmaTree: {counted} nodes in the tree, Count says {Count}");
+        }
+        int listed = 0;
+        Vma? prev = null;
+        for (Vma? v = _first; v is not null; v = v.NextLink)
+        {
+            if (v.PrevLink != prev || (prev is not null && prev.EndField > v.StartField) || v.StartField >= v.EndField)
+            {
+                throw new ModelBugException($"VmaTree: list broken or overlapping at {v}");
+            }
+            if (v.GapBelow != v.StartField - (prev is null ? 0 : prev.EndField))
+            {
+                throw new ModelBugException($"VmaTree: stale hole below {v}");
+            }
+            prev = v;
+            listed++;
+        }
+        if (listed != Count || _last != prev)
+        {
+            throw new ModelBugException($"VmaTree: {listed} VMAs in the list, Count says {Count}");
+        }
+    }
+
+    private static int CheckSubtree(Vma? n, Vma? parent, out int height)
+    {
+        if (n is null)
+        {
+            height = 0;
+            return 0;
+        }
+        if (n.Parent != parent)
+        {
+            throw new ModelBugException($"VmaTree: bad parent link at {n}");
+        }
+        int count = CheckSubtree(n.Left, n, out int hl) + CheckSubtree(n.Right, n, out int hr) + 1;
+        height = Math.Max(hl, hr) + 1;
+        ulong expectGap = Math.Max(n.GapBelow, Math.Max(MaxGapOf(n.Left), MaxGapOf(n.Right)));
+        if (height != n.Height || Math.Abs(hl - hr) > 1 || expectGap != n.MaxGap)
+        {
+            throw new ModelBugException($"VmaTree: unbalanced or stale augmentation at {n}");
+        }
+        if ((n.Left is not null && n.Left.StartField >= n.StartField) || (n.Right is not null && n.Right.StartField <= n.StartField))
+        {
+            throw new ModelBugException($"VmaTree: order broken at {n}");
+        }
+        return count;
+    }
+}

@@ -1,0 +1,48 @@
+using Mmsim.Mm;
+
+namespace Mmsim.Process;
+
+/// <summary>dup_mm() / dup_mmap() (kernel/fork.c, mm/mmap.c): the child's copy of an address space.</summary>
+public static class Fork
+{
+    /// <summary>
+    /// Copies an mm for a forked child: every VMA but the VM_DONTCOPY ones, without the lock
+    /// flags (mlock is not inherited); WIPEONFORK areas start empty (no anon_vma); areas that had
+    /// an anon_vma get a child anon_vma linked to the parent's.
+    /// </summary>
+    public static MmStruct DupMm(MmStruct parent)
+    {
+        var mm = new MmStruct(parent.Config);
+        mm.CopyLayoutFrom(parent);
+        Vma? prev = null;
+        foreach (Vma src in parent.Vmas)
+        {
+            if ((src.Flags & VmFlags.DontCopy) != 0)
+            {
+                continue;
+            }
+            Vma dst = src.Dup();
+            dst.Flags &= ~VmFlags.LockedMask;
+            if ((src.Flags & VmFlags.WipeOnFork) != 0)
+            {
+                dst.AnonVma = null;
+                dst.AnonVmaChainShared = false;
+            }
+            else if (src.AnonVma is not null)
+            {
+                dst.AnonVma = new AnonVma(src.AnonVma);
+                dst.AnonVmaChainShared = true;
+            }
+            mm.Vmas.InsertAfter(prev, dst);
+            mm.OnVmaCreated(dst);
+            mm.StatAccount(dst.Flags, (long)dst.Pages);
+            if ((dst.Flags & VmFlags.Account) != 0)
+            {
+                mm.CommittedPages += dst.Pages;
+            }
+            prev = dst;
+        }
+        mm.HiwaterVm = parent.HiwaterVm > mm.TotalVm ? parent.HiwaterVm : mm.TotalVm;
+        return mm;
+    }
+}

@@ -1,0 +1,136 @@
+using Mmsim.Binfmt;
+using Mmsim.Fs;
+using Mmsim.Mm;
+
+namespace Mmsim.Process;
+
+/// <summary>
+/// The simulated machine: its configuration and its tasks. Process-level system calls
+/// (execve, fork/clone, exit) live here; memory syscalls on a task's <see cref="MmStruct"/>.
+/// </summary>
+public sealed class Kernel
+{
+    private readonly Dictionary<int, Task> _tasks = new();
+
+    /// <summary>Creates a machine with the given configuration.</summary>
+    public Kernel(MmConfig config)
+    {
+        Config = config;
+    }
+
+    public MmConfig Config { get; }
+
+    /// <summary>All tasks ever created, by pid (exited ones are kept, marked).</summary>
+    public IReadOnlyDictionary<int, Task> Tasks => _tasks;
+
+    /// <summary>Creates the first task of a process tree with an empty mm and no files.</summary>
+    public Task CreateInitTask(int pid)
+    {
+        var task = new Task(pid, pid, new MmStruct(Config), new FdTable());
+        _tasks[pid] = task;
+        return task;
+    }
+
+    /// <summary>The task with this pid, or null.</summary>
+    public Task? Find(int pid) => _tasks.TryGetValue(pid, out Task? t) ? t : null;
+
+    /// <summary>
+    /// execve(): replaces the task's mm with a fresh one laid out by the ELF loader. The old mm
+    /// loses a user (mmput). Returns 0 or -errno (the old mm is kept on failure).
+    /// </summary>
+    public int Execve(Task task, ExecRequest req)
+    {
+        MmStruct? mm = BinfmtElf.Load(Config, req, out int err);
+        if (mm is null)
+        {
+            return err;
+        }
+        MmStruct? old = task.Mm;
+        task.Mm = mm;
+        task.ActiveMm = mm;
+        if (old is not null)
+        {
+            Mmput(old);
+        }
+        string name = req.Filename;
+        int slash = name.LastIndexOf('/');
+        task.Comm = slash >= 0 ? name[(slash + 1)..] : name;
+        if (task.Comm.Length > 15)
+        {
+            task.Comm = task.Comm[..15];
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// fork()/vfork()/clone(): creates the child task. With shareVm (CLONE_VM) the child shares
+    /// the parent's mm (mm_users + 1); otherwise dup_mmap() copies it. With shareFiles
+    /// (CLONE_FILES) the fd table is shared.
+    /// </summary>
+    public Task Clone(Task parent, int childPid, bool shareVm, bool thread, bool shareFiles)
+    {
+        MmStruct? mm = parent.Mm;
+        if (mm is not null)
+        {
+            if (shareVm)
+            {
+                mm.MmUsers++;
+            }
+            else
+            {
+                mm = Fork.DupMm(mm);
+            }
+        }
+        FdTable files = shareFiles ? parent.Files : parent.Files.Clone();
+        if (shareFiles)
+        {
+            files.Users++;
+        }
+        var child = new Task(childPid, thread ? parent.Tgid : childPid, mm, files)
+        {
+            Parent = parent,
+            Comm = parent.Comm,
+        };
+        _tasks[childPid] = child;
+        return child;
+    }
+
+    /// <summary>exit(): the task drops its mm (exit_mm → mmput) and files.</summary>
+    public void Exit(Task task)
+    {
+        if (task.Exited)
+        {
+            return;
+        }
+        task.Exited = true;
+        if (task.Mm is not null)
+        {
+            Mmput(task.Mm);
+            task.Mm = null;
+        }
+        task.Files.Users--;
+    }
+
+    /// <summary>exit_group(): every task of the thread group exits.</summary>
+    public void ExitGroup(Task task)
+    {
+        foreach (Task t in _tasks.Values)
+        {
+            if (t.Tgid == task.Tgid && !t.Exited)
+            {
+                Exit(t);
+            }
+        }
+    }
+
+    /// <summary>mmput(): drops a user; the last one tears the address space down (exit_mmap) and mmdrop()s.</summary>
+    public static void Mmput(MmStruct mm)
+    {
+        mm.MmUsers--;
+        if (mm.MmUsers == 0)
+        {
+            mm.ExitMmap();
+            mm.MmCount--;
+        }
+    }
+}
