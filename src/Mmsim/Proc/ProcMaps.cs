@@ -72,7 +72,7 @@ public static class ProcMaps
         {
             return vma.SpecialName;
         }
-        if (vma.Start <= mm.Brk && vma.End >= mm.StartBrk)
+        if (vma.Start < mm.Brk && vma.End > mm.StartBrk)
         {
             return "[heap]";
         }
