@@ -25,14 +25,16 @@ internal static class DemoCommand
         stdout.WriteLine("Every mmap/mprotect/munmap/brk result is recomputed by the model and compared.");
         stdout.WriteLine();
         var replayer = new Replayer(new HostFileSystem(null), ReplayMode.Check);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
         replayer.Run(reader, "real_sleep/trace.log");
+        sw.Stop();
         foreach (ProcSnapshot snap in replayer.Snapshots.Values)
         {
             stdout.WriteLine($"/proc/{snap.Pid}/maps as the model rebuilt it, at exit_group:");
             stdout.Write(snap.Maps);
             stdout.WriteLine();
         }
-        Summary.Print(replayer, TimeSpan.Zero, stdout);
+        Summary.Print(replayer, sw.Elapsed, stdout);
         stdout.WriteLine($"{replayer.CallsReplayed} calls replayed, {replayer.Divergences.Count} diverged");
         return replayer.Divergences.Count > 0 ? 1 : 0;
     }

@@ -73,7 +73,6 @@ public sealed partial class Replayer
 
     private void ReplayClone(Process.Task task, StraceEvent ev, ArgList a)
     {
-        _pendingClone.Remove(task.Pid);
         _pendingCloneFlags.Remove(task.Pid);
         if (!ev.HasResult || ev.Result <= 0 || Kernel.Find((int)ev.Result) is not null)
         {

@@ -18,7 +18,6 @@ public sealed partial class Replayer
     private readonly Dictionary<string, long> _callsByName = new(StringComparer.Ordinal);
     private readonly List<Divergence> _divergences = new();
     private readonly Dictionary<int, ProcSnapshot> _snapshots = new();
-    private readonly HashSet<int> _pendingClone = new();
 
     /// <summary>Creates a replayer over a fresh machine.</summary>
     public Replayer(IHostFiles host, ReplayMode mode, MmConfig? config = null)
@@ -82,7 +81,6 @@ public sealed partial class Replayer
             case StraceEventKind.Entered:
                 if (ev.Name is "clone" or "clone3" or "fork" or "vfork")
                 {
-                    _pendingClone.Add(ev.Pid);
                     NoteCloneEntered(ev);
                 }
                 else if (ev.Name == "exit_group" && Kernel.Find(ev.Pid) is { } exiting)
@@ -125,12 +123,11 @@ public sealed partial class Replayer
         {
             return t;
         }
-        foreach (int parentPid in _pendingClone)
+        foreach (KeyValuePair<int, ulong> pending in _pendingCloneFlags)
         {
-            Process.Task? parent = Kernel.Find(parentPid);
-            if (parent is not null && _pendingCloneFlags.TryGetValue(parentPid, out ulong flags))
+            if (Kernel.Find(pending.Key) is { } parent)
             {
-                return CloneChild(parent, pid, flags);
+                return CloneChild(parent, pid, pending.Value);
             }
         }
         return Kernel.CreateInitTask(pid);

@@ -46,29 +46,32 @@ public sealed partial class MmStruct
         {
             return -Errno.EINVAL;
         }
-        if (!Page.IsAligned(start))
+        long err = UserRange(start, lenIn, out ulong end);
+        if (err != 0 || end == start)
         {
-            return -Errno.EINVAL;
-        }
-        ulong len = Page.Align(lenIn);
-        if (lenIn != 0 && len == 0)
-        {
-            return -Errno.EINVAL;
-        }
-        ulong end = start + len;
-        if (end < start)
-        {
-            return -Errno.EINVAL;
-        }
-        if (end == start)
-        {
-            return 0;
+            return err;
         }
         if (advice is Madv.PopulateRead or Madv.PopulateWrite)
         {
             return MadvisePopulate(start, end, advice);
         }
         return MadviseWalk(start, end, advice);
+    }
+
+    /// <summary>
+    /// The range check madvise() and mseal() share: start page-aligned, length rounded up to
+    /// pages without wrapping. Returns 0 with the end (end == start for an empty range) or -EINVAL.
+    /// </summary>
+    internal static long UserRange(ulong start, ulong lenIn, out ulong end)
+    {
+        end = start;
+        ulong len = Page.Align(lenIn);
+        if (!Page.IsAligned(start) || (lenIn != 0 && len == 0) || start + len < start)
+        {
+            return -Errno.EINVAL;
+        }
+        end = start + len;
+        return 0;
     }
 
     /// <summary>madvise_behavior_valid().</summary>

@@ -264,9 +264,8 @@ public sealed partial class MmStruct
         {
             file = ShmemZeroSetup(len);
         }
-        Vma? prev = null;
         Vma? next = Vmas.Find(addr);
-        prev = next is null ? Vmas.Last : next.Prev;
+        Vma? prev = next is null ? Vmas.Last : next.Prev;
         var vmg = new VmaMergeState
         {
             Start = addr,
@@ -277,7 +276,7 @@ public sealed partial class MmStruct
             Prev = prev,
             Next = next,
         };
-        Vma? vma = file is null || !file.Inode.IsShmem || !sharedAnon ? VmaMerge.MergeNewRange(this, ref vmg) : null;
+        Vma? vma = VmaMerge.MergeNewRange(this, ref vmg);
         if (vma is null)
         {
             vma = new Vma(addr, end, vmFlags, pgoff, file);

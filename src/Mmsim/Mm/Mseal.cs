@@ -6,23 +6,14 @@ public sealed partial class MmStruct
     /// <summary>The mseal() system call: seals every VMA of a fully mapped range. 0 or -errno.</summary>
     public long Mseal(ulong start, ulong lenIn, ulong flags)
     {
-        if (flags != 0 || !Page.IsAligned(start))
+        if (flags != 0)
         {
             return -Errno.EINVAL;
         }
-        ulong len = Page.Align(lenIn);
-        if (lenIn != 0 && len == 0)
+        long rangeErr = UserRange(start, lenIn, out ulong end);
+        if (rangeErr != 0 || end == start)
         {
-            return -Errno.EINVAL;
-        }
-        ulong end = start + len;
-        if (end < start)
-        {
-            return -Errno.EINVAL;
-        }
-        if (end == start)
-        {
-            return 0;
+            return rangeErr;
         }
         ulong covered = start;
         for (Vma? v = Vmas.FindIntersection(start, end); v is not null && v.Start < end; v = v.Next)

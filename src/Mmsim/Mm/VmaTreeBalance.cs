@@ -7,12 +7,9 @@ public sealed partial class VmaTree
 
     private static ulong MaxGapOf(Vma? n) => n is null ? 0 : n.MaxGap;
 
-    /// <summary>Recomputes a node's height and subtree-gap from its children.</summary>
-    private static void Recompute(Vma n)
+    /// <summary>The largest hole in n's subtree: its own or its children's (the rbtree's rb_subtree_gap).</summary>
+    private static ulong SubtreeMaxGap(Vma n)
     {
-        int hl = HeightOf(n.Left);
-        int hr = HeightOf(n.Right);
-        n.Height = (hl > hr ? hl : hr) + 1;
         ulong g = n.GapBelow;
         ulong gl = MaxGapOf(n.Left);
         ulong gr = MaxGapOf(n.Right);
@@ -20,11 +17,16 @@ public sealed partial class VmaTree
         {
             g = gl;
         }
-        if (gr > g)
-        {
-            g = gr;
-        }
-        n.MaxGap = g;
+        return gr > g ? gr : g;
+    }
+
+    /// <summary>Recomputes a node's height and subtree-gap from its children.</summary>
+    private static void Recompute(Vma n)
+    {
+        int hl = HeightOf(n.Left);
+        int hr = HeightOf(n.Right);
+        n.Height = (hl > hr ? hl : hr) + 1;
+        n.MaxGap = SubtreeMaxGap(n);
     }
 
     /// <summary>After a node's GapBelow changed: refreshes MaxGap up to the root, stopping early when stable.</summary>
@@ -32,19 +34,8 @@ public sealed partial class VmaTree
     {
         while (n is not null)
         {
-            ulong old = n.MaxGap;
-            ulong g = n.GapBelow;
-            ulong gl = MaxGapOf(n.Left);
-            ulong gr = MaxGapOf(n.Right);
-            if (gl > g)
-            {
-                g = gl;
-            }
-            if (gr > g)
-            {
-                g = gr;
-            }
-            if (g == old)
+            ulong g = SubtreeMaxGap(n);
+            if (g == n.MaxGap)
             {
                 return;
             }
