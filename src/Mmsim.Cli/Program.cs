@@ -19,7 +19,16 @@ internal static class Program
                              with ASLR on, or racing threads); divergences are still counted
           --root DIR         look files up under DIR first (each fixture has a root/), then on the host
           --proc-dir DIR     write DIR/PID/maps for each process when it enters exit_group
+          --cwd DIR          the directory the program started in, for relative paths (default:
+                             the recorder's processes.json beside TRACE, else the current one)
+          --no-assume-writes the program's own loads and stores are not in the log; by default
+                             each private writable area it maps is assumed written right away
+                             (its VMA gets an anon_vma, which changes later merges). Faults the
+                             log does show (mincore vectors, SIGSEGV) are always applied.
           --quiet            print only the summary
+
+        Files beside TRACE, when present: processes.json (the starting directory) and elf.json
+        (the recorded inode of each executable, whose copy under --root has another).
 
         Record a log the model can replay exactly:
           setarch -R strace -f -v -s 256 -o trace.log -- PROGRAM ARGS...

@@ -12,6 +12,8 @@ internal static class ReplayCommand
         string? trace = null;
         string? root = null;
         string? procDir = null;
+        string? cwd = null;
+        bool assumeWrites = true;
         bool quiet = false;
         ReplayMode mode = ReplayMode.Check;
         for (int i = 0; i < args.Length; i++)
@@ -32,6 +34,19 @@ internal static class ReplayCommand
                     break;
                 case "--proc-dir":
                     procDir = Value(args, ref i);
+                    break;
+                case "--cwd":
+                    cwd = Value(args, ref i);
+                    if (!cwd.StartsWith('/'))
+                    {
+                        throw new UsageException($"replay: --cwd {cwd}: give the absolute directory the program started in");
+                    }
+                    break;
+                case "--assume-writes":
+                    assumeWrites = true;
+                    break;
+                case "--no-assume-writes":
+                    assumeWrites = false;
                     break;
                 default:
                     if (args[i].StartsWith('-'))
@@ -58,15 +73,22 @@ internal static class ReplayCommand
         {
             throw new UsageException($"{trace}: no such file");
         }
+        RecordingMetadata meta = RecordingMetadata.Load(trace);
+        var options = new ReplayOptions
+        {
+            AssumeWrites = assumeWrites,
+            InitialCwd = cwd ?? meta.Cwd ?? Environment.CurrentDirectory,
+            RecordedInodes = meta.Inodes,
+        };
         using var reader = new StreamReader(trace);
-        return Replay(reader, trace, root, procDir, mode, quiet, stdout, stderr);
+        return Replay(reader, trace, root, procDir, mode, quiet, stdout, stderr, options);
     }
 
     /// <summary>Replays an opened log and prints divergences and the summary.</summary>
     internal static int Replay(TextReader reader, string name, string? root, string? procDir, ReplayMode mode, bool quiet,
-        TextWriter stdout, TextWriter stderr)
+        TextWriter stdout, TextWriter stderr, ReplayOptions? options = null)
     {
-        var replayer = new Replayer(new HostFileSystem(root), mode);
+        var replayer = new Replayer(new HostFileSystem(root), mode, options: options);
         if (procDir is not null)
         {
             replayer.OnSnapshot = snap => WriteSnapshot(procDir, snap);

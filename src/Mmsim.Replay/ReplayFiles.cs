@@ -25,11 +25,27 @@ public sealed partial class Replayer
         long r = ev.Result;
         switch (ev.Name)
         {
-            case "openat" when r >= 0:
+            case "openat" or "openat2" when r >= 0:
                 Open(task, (int)r, a, pathArg: 1);
                 return true;
             case "open" or "creat" when r >= 0:
                 Open(task, (int)r, a, pathArg: 0);
+                return true;
+            case "chdir" when r == 0:
+                task.Fs.Cwd = PathArg(task, a, -1, 0);
+                return true;
+            case "fchdir" when r == 0:
+                if (task.Files.Get(I(a, 0)) is { } dir)
+                {
+                    task.Fs.Cwd = dir.Inode.Path;
+                }
+                return true;
+            case "getcwd" when r > 0:
+                // The kernel's answer is the working directory: it settles what the log could not show.
+                if (a.TryGetString(0, out byte[] cwd, out bool cut) && !cut && cwd.Length > 0 && cwd[0] == '/')
+                {
+                    task.Fs.Cwd = Encoding.UTF8.GetString(cwd);
+                }
                 return true;
             case "close" when r == 0:
                 task.Files.Close(I(a, 0));
@@ -60,7 +76,7 @@ public sealed partial class Replayer
                 }
                 return true;
             case "unlink" or "unlinkat" when r == 0:
-                Unlink(a, ev.Name == "unlinkat" ? 1 : 0);
+                Unlink(task, a, ev.Name == "unlinkat" ? 1 : 0);
                 return true;
             default:
                 return false;
@@ -69,7 +85,7 @@ public sealed partial class Replayer
 
     private void Open(Process.Task task, int fd, ArgList a, int pathArg)
     {
-        string path = a.TryGetString(pathArg, out byte[] b, out _) ? Encoding.UTF8.GetString(b) : "";
+        string path = PathArg(task, a, pathArg == 1 ? 0 : -1, pathArg);
         int flags = F(a, pathArg + 1, FlagTables.Open);
         FMode mode = (flags & OAccMode) switch
         {
@@ -86,6 +102,25 @@ public sealed partial class Replayer
         task.Files.Install(fd, new OpenFile(inode, mode) { IsDevZero = inode.Path == "/dev/zero" });
     }
 
+    /// <summary>
+    /// The absolute path a call's path argument names: relative paths are looked up from the
+    /// directory fd in argument dirfdArg (AT_FDCWD or -1 for none: the working directory).
+    /// </summary>
+    private static string PathArg(Process.Task task, ArgList a, int dirfdArg, int pathArg)
+    {
+        string path = a.TryGetString(pathArg, out byte[] b, out _) ? Encoding.UTF8.GetString(b) : "";
+        if (path.StartsWith('/'))
+        {
+            return FsStruct.Resolve("/", path);
+        }
+        string dir = task.Fs.Cwd;
+        if (dirfdArg >= 0 && a.TryGetInt64(dirfdArg, out long dirfd) && dirfd >= 0 && task.Files.Get((int)dirfd) is { } df)
+        {
+            dir = df.Inode.Path;
+        }
+        return FsStruct.Resolve(dir, path);
+    }
+
     /// <summary>The inode for a host file, shared by every open of it.</summary>
     private Inode InodeFor(HostFile st)
     {
@@ -94,20 +129,39 @@ public sealed partial class Replayer
             return known;
         }
         InodeKind kind = st.IsDirectory ? InodeKind.Directory : st.IsCharDevice ? InodeKind.CharDevice : InodeKind.Regular;
-        var inode = new Inode(st.DevMajor, st.DevMinor, st.Ino, st.CanonicalPath, st.Size, kind);
+        ulong ino = _options.RecordedInodes.TryGetValue(st.CanonicalPath, out ulong recorded) ? recorded : st.Ino;
+        var inode = new Inode(st.DevMajor, st.DevMinor, ino, st.CanonicalPath, st.Size, kind);
         _inodesById[(st.DevMajor, st.DevMinor, st.Ino)] = inode;
         _inodesByPath[st.CanonicalPath] = inode;
         return inode;
     }
 
-    /// <summary>A file the host does not have (created by the traced program): identity from its fstat, if logged.</summary>
+    /// <summary>
+    /// A file the host does not have (created by the traced program). Its device is that of the
+    /// nearest directory above it the host has; its inode number is unknown (0) until an fstat
+    /// in the log gives the real identity.
+    /// </summary>
     private Inode PlaceholderInode(string path)
     {
         if (_inodesByPath.TryGetValue(path, out Inode? known) && !known.Unlinked)
         {
             return known;
         }
-        var inode = new Inode(0, 0, 0, path, 0, InodeKind.Regular);
+        uint major = 0;
+        uint minor = 0;
+        for (string dir = FsStruct.Resolve(path, ".."); ; dir = FsStruct.Resolve(dir, ".."))
+        {
+            if (_host.Stat(dir) is { IsDirectory: true } d)
+            {
+                (major, minor) = (d.DevMajor, d.DevMinor);
+                break;
+            }
+            if (dir == "/")
+            {
+                break;
+            }
+        }
+        var inode = new Inode(major, minor, 0, path, 0, InodeKind.Regular);
         _inodesByPath[path] = inode;
         return inode;
     }
@@ -161,7 +215,7 @@ public sealed partial class Replayer
         {
             f.Inode.Size = size;
         }
-        if (f.Inode.Ino == 0 && a.TryGetStructField(structArg, "st_dev", out ReadOnlySpan<char> devText)
+        if (f.Inode.Ino == 0 && f.Inode.Kind == InodeKind.Regular && a.TryGetStructField(structArg, "st_dev", out ReadOnlySpan<char> devText)
             && ArgList.TryParseMakedev(devText, out uint major, out uint minor))
         {
             var inode = new Inode(major, minor, ino, f.Inode.Path, f.Inode.Size, f.Inode.Kind) { Seals = f.Inode.Seals };
@@ -202,13 +256,9 @@ public sealed partial class Replayer
         }
     }
 
-    private void Unlink(ArgList a, int pathArg)
+    private void Unlink(Process.Task task, ArgList a, int pathArg)
     {
-        if (!a.TryGetString(pathArg, out byte[] b, out _))
-        {
-            return;
-        }
-        string path = Encoding.UTF8.GetString(b);
+        string path = PathArg(task, a, pathArg == 1 ? 0 : -1, pathArg);
         if (_inodesByPath.TryGetValue(path, out Inode? inode))
         {
             inode.Unlinked = true;

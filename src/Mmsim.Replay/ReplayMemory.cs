@@ -55,6 +55,7 @@ public sealed partial class Replayer
                 Compare(ev, mm.Munlockall());
                 return true;
             case "mincore" when mm is not null:
+                InferFromMincore(mm, ev, a);
                 Compare(ev, mm.MincoreCheck(U(a, 0), U(a, 1)));
                 return true;
             case "syscall_0x1ce" or "mseal" when mm is not null:
@@ -77,6 +78,10 @@ public sealed partial class Replayer
         long model = mm.Mmap(addr, len, prot, flags, file, off, badFd: file is null);
         if (!Compare(ev, model))
         {
+            if (!Errno.IsError(model))
+            {
+                AssumeWrite(mm, (ulong)model);
+            }
             return;
         }
         if (!Errno.IsError(model))
@@ -86,6 +91,7 @@ public sealed partial class Replayer
         if (!Errno.IsError(ev.Result))
         {
             mm.Mmap((ulong)ev.Result, len, prot, (flags & ~MapFlags.FixedNoReplace) | MapFlags.Fixed, file, off, badFd: file is null);
+            AssumeWrite(mm, (ulong)ev.Result);
         }
     }
 
@@ -97,6 +103,10 @@ public sealed partial class Replayer
         int flags = F(a, 3, FlagTables.Mremap);
         ulong newAddr = a.Count > 4 ? U(a, 4) : 0;
         long model = mm.Mremap(addr, oldLen, newLen, flags, newAddr);
+        if (!Errno.IsError(model) && newLen > oldLen)
+        {
+            AssumeWrite(mm, (ulong)model + Page.Align(oldLen));
+        }
         if (Compare(ev, model) && !Errno.IsError(ev.Result) && Errno.IsError(model) && (flags & MremapFlags.MayMove) != 0)
         {
             mm.Mremap(addr, oldLen, newLen, flags | MremapFlags.Fixed, (ulong)ev.Result);
@@ -105,7 +115,12 @@ public sealed partial class Replayer
 
     private void ReplayBrk(MmStruct mm, StraceEvent ev, ArgList a)
     {
+        ulong oldBrk = mm.Brk;
         long model = mm.SysBrk(U(a, 0));
+        if (mm.Brk > oldBrk && Page.Align(mm.Brk) > Page.Align(oldBrk))
+        {
+            AssumeWrite(mm, Page.Align(oldBrk));
+        }
         if (Compare(ev, model) && ev.HasResult)
         {
             mm.SysBrk((ulong)ev.Result);

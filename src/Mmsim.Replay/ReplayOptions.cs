@@ -10,6 +10,28 @@ public enum ReplayMode
     Follow,
 }
 
+/// <summary>What a replay assumes about what the log cannot show.</summary>
+public sealed record ReplayOptions
+{
+    /// <summary>
+    /// The program writes the first page of every private writable area a call gives it
+    /// (mmap, brk growth, mremap growth), so the area gets its anon_vma as
+    /// the kernel's first write fault gives it. On by default: programs use the memory they map.
+    /// </summary>
+    public bool AssumeWrites { get; init; } = true;
+
+    /// <summary>The working directory of the first process (relative paths are resolved against it); "/" if unknown.</summary>
+    public string InitialCwd { get; init; } = "/";
+
+    /// <summary>
+    /// Inode numbers recorded with the log, by absolute path (a recorder's elf.json lists the
+    /// files the processes exec'd): the copies under --root have inodes of their own.
+    /// </summary>
+    public IReadOnlyDictionary<string, ulong> RecordedInodes { get; init; } = new Dictionary<string, ulong>();
+
+    public static ReplayOptions Default { get; } = new();
+}
+
 /// <summary>One call whose model result differs from the recorded one.</summary>
 public sealed record Divergence(long Line, int Pid, string Call, long Recorded, long Model, string Detail);
 

@@ -9,6 +9,7 @@ namespace Mmsim.Replay;
 public sealed partial class Replayer
 {
     private const ulong CloneVm = 0x100;
+    private const ulong CloneFs = 0x200;
     private const ulong CloneFiles = 0x400;
     private const ulong CloneVfork = 0x4000;
     private const ulong CloneThread = 0x10000;
@@ -84,7 +85,7 @@ public sealed partial class Replayer
     private Process.Task CloneChild(Process.Task parent, int childPid, ulong flags)
     {
         return Kernel.Clone(parent, childPid, shareVm: (flags & CloneVm) != 0, thread: (flags & CloneThread) != 0,
-            shareFiles: (flags & CloneFiles) != 0);
+            shareFiles: (flags & CloneFiles) != 0, shareFs: (flags & CloneFs) != 0);
     }
 
     private void ReplayExecve(Process.Task task, StraceEvent ev, ArgList a, string fileName)
@@ -94,7 +95,8 @@ public sealed partial class Replayer
         {
             Fail(fileName, ev, "execve: cannot read the path argument");
         }
-        string path = Encoding.UTF8.GetString(pathBytes);
+        string given = Encoding.UTF8.GetString(pathBytes);
+        string path = FsStruct.Resolve(task.Fs.Cwd, given);
         (ElfImage exe, OpenFile exeFile) = LoadElf(path, fileName, ev);
         ElfImage? interp = null;
         OpenFile? interpFile = null;
@@ -108,7 +110,7 @@ public sealed partial class Replayer
             ExeFile = exeFile,
             Interp = interp,
             InterpFile = interpFile,
-            Filename = path,
+            Filename = given,
             Argv = StringArray(a, pathArg + 1),
             Envp = StringArray(a, pathArg + 2),
         };

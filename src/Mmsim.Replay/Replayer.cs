@@ -15,15 +15,17 @@ public sealed partial class Replayer
 {
     private readonly IHostFiles _host;
     private readonly ReplayMode _mode;
+    private readonly ReplayOptions _options;
     private readonly Dictionary<string, long> _callsByName = new(StringComparer.Ordinal);
     private readonly List<Divergence> _divergences = new();
     private readonly Dictionary<int, ProcSnapshot> _snapshots = new();
 
     /// <summary>Creates a replayer over a fresh machine.</summary>
-    public Replayer(IHostFiles host, ReplayMode mode, MmConfig? config = null)
+    public Replayer(IHostFiles host, ReplayMode mode, MmConfig? config = null, ReplayOptions? options = null)
     {
         _host = host;
         _mode = mode;
+        _options = options ?? ReplayOptions.Default;
         Kernel = new Kernel(config ?? MmConfig.Default);
     }
 
@@ -88,6 +90,9 @@ public sealed partial class Replayer
                     Snapshot(exiting);
                 }
                 break;
+            case StraceEventKind.Signal when ev.SignalName == "SIGSEGV" && Kernel.Find(ev.Pid) is { } faulting:
+                CheckSegv(faulting, ev);
+                break;
             case StraceEventKind.Exited:
             case StraceEventKind.Killed:
                 Process.Task? t = Kernel.Find(ev.Pid);
@@ -130,7 +135,9 @@ public sealed partial class Replayer
                 return CloneChild(parent, pid, pending.Value);
             }
         }
-        return Kernel.CreateInitTask(pid);
+        Process.Task init = Kernel.CreateInitTask(pid);
+        init.Fs.Cwd = Fs.FsStruct.Resolve("/", _options.InitialCwd);
+        return init;
     }
 
     /// <summary>Records the maps of the task's process (once).</summary>

@@ -54,7 +54,7 @@ public sealed partial class MmStruct
         Brk = brk;
         if ((DefFlags & VmFlags.Locked) != 0)
         {
-            LastPopulate = (oldBrk, newBrk - oldBrk);
+            RequestPopulate(oldBrk, newBrk - oldBrk);
         }
         return (long)brk;
     }

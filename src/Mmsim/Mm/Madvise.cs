@@ -264,7 +264,7 @@ public sealed partial class MmStruct
         return 0;
     }
 
-    /// <summary>madvise_populate(): faults the range in; unmapped parts give -ENOMEM, forbidden access -EFAULT.</summary>
+    /// <summary>madvise_populate(): faults the range in; unmapped parts give -ENOMEM, a mapping that forbids the access -EINVAL.</summary>
     private long MadvisePopulate(ulong start, ulong end, int advice)
     {
         ulong addr = start;
@@ -279,12 +279,14 @@ public sealed partial class MmStruct
             {
                 return -Errno.EINVAL;
             }
-            VmFlags need = advice == Madv.PopulateWrite ? VmFlags.Write : VmFlags.Read;
+            bool write = advice == Madv.PopulateWrite;
+            VmFlags need = write ? VmFlags.Write : VmFlags.Read;
             if ((vma.Flags & need) == 0)
             {
-                return -Errno.EFAULT;
+                return -Errno.EINVAL;
             }
             ulong e = vma.End < end ? vma.End : end;
+            FaultRange(vma, addr, e, write);
             OnAdvise?.Invoke(vma, addr, e, advice);
             addr = e;
         }

@@ -28,7 +28,7 @@ public sealed partial class MmStruct
         {
             return err;
         }
-        LastPopulate = (start, len);
+        RequestPopulate(start, len);
         return PopulateCheck(start, start + len);
     }
 
@@ -48,6 +48,10 @@ public sealed partial class MmStruct
             return -Errno.EINVAL;
         }
         ApplyMlockallFlags(flags);
+        if ((flags & MclCurrent) != 0)
+        {
+            RequestPopulate(0, TaskSize);
+        }
         return 0;
     }
 

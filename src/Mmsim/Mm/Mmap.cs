@@ -116,11 +116,13 @@ public sealed partial class MmStruct
         {
             vmFlags |= VmFlags.NoReserve;
         }
-        long mapped = MmapRegion(file, addr, len, vmFlags, pgoff, sharedAnon: file is null && (vmFlags & VmFlags.Shared) != 0);
+        // A shared mapping of /dev/zero is shared anonymous memory (mmap_zero() -> shmem_zero_setup()).
+        bool sharedAnon = (file is null || file.IsDevZero) && (vmFlags & VmFlags.Shared) != 0;
+        long mapped = MmapRegion(sharedAnon ? null : file, addr, len, vmFlags, pgoff, sharedAnon);
         if (!Errno.IsError(mapped) && ((vmFlags & VmFlags.Locked) != 0
             || (flags & (MapFlags.Populate | MapFlags.NonBlock)) == MapFlags.Populate))
         {
-            LastPopulate = (addr, len);
+            RequestPopulate(addr, len);
         }
         return mapped;
     }

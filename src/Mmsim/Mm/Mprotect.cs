@@ -85,8 +85,11 @@ public sealed partial class MmStruct
             {
                 return err;
             }
+            // Continue after the VMA now holding the range: a merge with the next VMA may have
+            // carried it past tmp (the kernel reads the iterator's end here).
+            tmp = prev!.End;
             nstart = tmp;
-            cur = prev!.Next;
+            cur = prev.Next;
         }
         return tmp < end ? -Errno.ENOMEM : 0;
     }

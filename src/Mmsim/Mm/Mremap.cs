@@ -207,7 +207,7 @@ public sealed partial class MmStruct
         if ((merged.Flags & VmFlags.Locked) != 0)
         {
             LockedVm += pages;
-            LastPopulate = (addr + (merged.End - addr) - delta, delta);
+            RequestPopulate(addr + (merged.End - addr) - delta, delta);
         }
         return (long)addr;
     }

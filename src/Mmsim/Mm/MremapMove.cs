@@ -57,7 +57,7 @@ public sealed partial class MmStruct
             LockedVm += Page.Pages(newLen);
             if (newLen > oldLen)
             {
-                LastPopulate = (newAddr + oldLen, newLen - oldLen);
+                RequestPopulate(newAddr + oldLen, newLen - oldLen);
             }
         }
         HiwaterVm = hiwater;

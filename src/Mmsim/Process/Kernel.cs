@@ -65,9 +65,9 @@ public sealed class Kernel
     /// <summary>
     /// fork()/vfork()/clone(): creates the child task. With shareVm (CLONE_VM) the child shares
     /// the parent's mm (mm_users + 1); otherwise dup_mmap() copies it. With shareFiles
-    /// (CLONE_FILES) the fd table is shared.
+    /// (CLONE_FILES) the fd table is shared, with shareFs (CLONE_FS) the working directory.
     /// </summary>
-    public Task Clone(Task parent, int childPid, bool shareVm, bool thread, bool shareFiles)
+    public Task Clone(Task parent, int childPid, bool shareVm, bool thread, bool shareFiles, bool shareFs = false)
     {
         MmStruct? mm = parent.Mm;
         if (mm is not null)
@@ -90,6 +90,7 @@ public sealed class Kernel
         {
             Parent = parent,
             Comm = parent.Comm,
+            Fs = shareFs ? parent.Fs : parent.Fs.Copy(),
         };
         _tasks[childPid] = child;
         return child;

@@ -32,6 +32,9 @@ public sealed class Task
 
     public FdTable Files { get; set; }
 
+    /// <summary>fs: the working directory (shared with CLONE_FS threads).</summary>
+    public FsStruct Fs { get; set; } = new("/");
+
     /// <summary>The command name (comm), from the last exec.</summary>
     public string Comm { get; set; } = "";
 

@@ -1,0 +1,48 @@
+namespace Mmsim.Fs;
+
+/// <summary>
+/// A task's <c>struct fs_struct</c>, reduced to its working directory (as the absolute path
+/// d_path() would give it). Threads created with CLONE_FS share one; fork copies it.
+/// </summary>
+public sealed class FsStruct
+{
+    /// <summary>Creates an fs_struct whose working directory is cwd (absolute).</summary>
+    public FsStruct(string cwd)
+    {
+        Cwd = cwd;
+    }
+
+    /// <summary>pwd: the working directory, absolute and normalised.</summary>
+    public string Cwd { get; set; }
+
+    /// <summary>copy_fs_struct(): a private copy for a child that does not share it.</summary>
+    public FsStruct Copy() => new(Cwd);
+
+    /// <summary>
+    /// The absolute path a path names when looked up from dir (the working directory or an
+    /// O_PATH/directory fd): "." and ".." are resolved lexically, repeated slashes collapse.
+    /// Symbolic links are the host's business and are resolved there.
+    /// </summary>
+    public static string Resolve(string dir, string path)
+    {
+        string joined = path.StartsWith('/') ? path : dir + "/" + path;
+        var parts = new List<string>();
+        foreach (string part in joined.Split('/'))
+        {
+            if (part.Length == 0 || part == ".")
+            {
+                continue;
+            }
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+                continue;
+            }
+            parts.Add(part);
+        }
+        return "/" + string.Join('/', parts);
+    }
+}
