@@ -80,23 +80,19 @@ internal static class ReplayCommand
             InitialCwd = cwd ?? meta.Cwd ?? Environment.CurrentDirectory,
             RecordedInodes = meta.Inodes,
         };
-        using var reader = new StreamReader(trace);
-        return Replay(reader, trace, root, procDir, mode, quiet, stdout, stderr, options);
+        return Replay(() => new StreamReader(trace), trace, root, procDir, mode, quiet, stdout, stderr, options);
     }
 
-    /// <summary>Replays an opened log and prints divergences and the summary.</summary>
-    internal static int Replay(TextReader reader, string name, string? root, string? procDir, ReplayMode mode, bool quiet,
+    /// <summary>Replays a log (open() gives it from the start; a second pass may read it again) and prints divergences and the summary.</summary>
+    internal static int Replay(Func<TextReader> open, string name, string? root, string? procDir, ReplayMode mode, bool quiet,
         TextWriter stdout, TextWriter stderr, ReplayOptions? options = null)
     {
-        var replayer = new Replayer(new HostFileSystem(root), mode, options: options);
-        if (procDir is not null)
-        {
-            replayer.OnSnapshot = snap => WriteSnapshot(procDir, snap);
-        }
+        var host = new HostFileSystem(root);
         var sw = Stopwatch.StartNew();
+        Replayer replayer;
         try
         {
-            replayer.Run(reader, Path.GetFileName(name));
+            replayer = Replayer.RunWithEvidence(() => new Replayer(host, mode, options: options), open, Path.GetFileName(name));
         }
         catch (StraceFormatException e)
         {
@@ -109,6 +105,13 @@ internal static class ReplayCommand
             return 2;
         }
         sw.Stop();
+        if (procDir is not null)
+        {
+            foreach (ProcSnapshot snap in replayer.Snapshots.Values)
+            {
+                WriteSnapshot(procDir, snap);
+            }
+        }
         foreach (Divergence d in replayer.Divergences)
         {
             stdout.WriteLine($"{Path.GetFileName(name)}:{d.Line}: pid {d.Pid} {d.Call}: recorded {Show(d.Recorded)}, model {Show(d.Model)}");

@@ -14,12 +14,19 @@ namespace Mmsim.Replay;
 /// <item>a <c>SIGSEGV</c> with its <c>si_addr</c>: a fault the model must also refuse, with the
 /// same <c>si_code</c> (a checked event like a call);</item>
 /// <item>with <see cref="ReplayOptions.AssumeWrites"/>, a write to the first page of each private
-/// writable area the program maps or grows (mmap, brk, mremap), right after the call.</item>
+/// writable area the program maps or grows (mmap, brk, mremap), made when the process next does
+/// something other than manage its address space.</item>
 /// </list>
+/// A touch seen late (a resident page in a mincore vector) happened at some unknown time after
+/// the page was mapped, and the earliest time is the one that explains the kernel's merges: a
+/// page touched before its VMA was split gave both halves one anon_vma. So a replay that finds
+/// such evidence runs a second time and applies each touch right after the call that mapped
+/// the page (see ReplayEvidence.cs); pages a vector shows never touched veto the assumed write.
 /// </summary>
 public sealed partial class Replayer
 {
     private readonly List<long> _vector = new();
+    private readonly List<(MmStruct Mm, ulong Addr)> _assumedWrites = new();
 
     /// <summary>Faults inferred from the log and applied to the model.</summary>
     public long FaultsInferred { get; private set; }
@@ -27,10 +34,12 @@ public sealed partial class Replayer
     /// <summary>Applies the pages a successful mincore() reported resident, before the call is checked.</summary>
     private void InferFromMincore(MmStruct mm, StraceEvent ev, in ArgList a)
     {
+        _vector.Clear();
         if (!ev.HasResult || ev.Result != 0 || !a.TryGetInt64(0, out long start) || !a.TryGetIntArray(2, _vector, out _))
         {
             return;
         }
+        GatherEvidence(mm, (ulong)start);
         for (int i = 0; i < _vector.Count; i++)
         {
             if ((_vector[i] & 1) == 0)
@@ -106,21 +115,73 @@ public sealed partial class Replayer
         _ => "no fault",
     };
 
-    /// <summary>With AssumeWrites: the program writes the private writable memory a call just gave it.</summary>
-    private void AssumeWrite(MmStruct mm, ulong addr)
+    /// <summary>
+    /// After a call gave the process new memory [start, start+len) (mmap, brk or mremap growth):
+    /// remembers which line created it, applies the touches the evidence places there, and, with
+    /// AssumeWrites and no evidence that the program left it alone, writes its first page.
+    /// </summary>
+    private void AfterMap(MmStruct mm, ulong start, ulong len, long line, long originLine = 0)
     {
-        if (!_options.AssumeWrites)
+        long origin = originLine != 0 ? originLine : line;
+        OriginsOf(mm).Add(new Origin(start, start + Page.Align(len), origin));
+        bool touched = false;
+        if (_plan is not null && _plan.Touched.TryGetValue(origin, out List<ulong>? pages))
         {
-            return;
+            foreach (ulong page in pages)
+            {
+                if (page >= start && page < start + len && TouchPage(mm, page))
+                {
+                    touched = true;
+                }
+            }
         }
-        Vma? vma = mm.Vmas.Lookup(addr);
-        if (vma is null || vma.AnonVma is not null || (vma.Flags & (VmFlags.Write | VmFlags.Shared)) != VmFlags.Write)
+        if (!touched && _options.AssumeWrites && (_plan is null || !_plan.Untouched.Contains(origin)))
         {
-            return;
+            _assumedWrites.Add((mm, start));
         }
-        if (mm.Fault(addr, write: true) == FaultResult.Ok)
+    }
+
+    /// <summary>
+    /// Carries out the assumed writes to mm: called when one of its tasks makes a call that is
+    /// not address-space management (or enters exit_group), the point by which a program has
+    /// used what it mapped. Deferring them past a run of mmap/mprotect/munmap calls lets a
+    /// range be split (a guard page) or merged before the write, as programs do.
+    /// </summary>
+    private void FlushAssumedWrites(MmStruct mm)
+    {
+        for (int i = 0; i < _assumedWrites.Count; i++)
         {
-            FaultsInferred++;
+            if (ReferenceEquals(_assumedWrites[i].Mm, mm))
+            {
+                TouchPage(mm, _assumedWrites[i].Addr, onlyWritable: true);
+                _assumedWrites.RemoveAt(i);
+                i--;
+            }
         }
+    }
+
+    /// <summary>True for the calls that only manage the address space (no use of its memory).</summary>
+    private static bool IsAddressSpaceCall(string name) => name is "mmap" or "munmap" or "mprotect" or "mremap" or "brk"
+        or "madvise" or "mlock" or "mlock2" or "munlock" or "mlockall" or "munlockall" or "mincore" or "mseal" or "syscall_0x1ce";
+
+    /// <summary>A fault on one page, a write where the VMA is private and writable; true if allowed.</summary>
+    private bool TouchPage(MmStruct mm, ulong page, bool onlyWritable = false)
+    {
+        Vma? vma = mm.Vmas.Lookup(page);
+        if (vma is null || !vma.IsAnonymous && onlyWritable)
+        {
+            return false;
+        }
+        bool write = (vma.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
+        if (onlyWritable && (!write || vma.AnonVma is not null))
+        {
+            return false;
+        }
+        if (mm.Fault(page, write) != FaultResult.Ok)
+        {
+            return false;
+        }
+        FaultsInferred++;
+        return true;
     }
 }

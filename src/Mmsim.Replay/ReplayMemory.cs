@@ -37,7 +37,7 @@ public sealed partial class Replayer
                 ReplayBrk(mm, ev, a);
                 return true;
             case "madvise" when mm is not null:
-                Compare(ev, mm.Madvise(U(a, 0), U(a, 1), F(a, 2, FlagTables.Madvise)));
+                ReplayMadvise(mm, ev, a);
                 return true;
             case "mlock" when mm is not null:
                 Compare(ev, mm.Mlock(U(a, 0), U(a, 1)));
@@ -80,7 +80,7 @@ public sealed partial class Replayer
         {
             if (!Errno.IsError(model))
             {
-                AssumeWrite(mm, (ulong)model);
+                AfterMap(mm, (ulong)model, len, ev.Line);
             }
             return;
         }
@@ -91,7 +91,20 @@ public sealed partial class Replayer
         if (!Errno.IsError(ev.Result))
         {
             mm.Mmap((ulong)ev.Result, len, prot, (flags & ~MapFlags.FixedNoReplace) | MapFlags.Fixed, file, off, badFd: file is null);
-            AssumeWrite(mm, (ulong)ev.Result);
+            AfterMap(mm, (ulong)ev.Result, len, ev.Line);
+        }
+    }
+
+    private void ReplayMadvise(MmStruct mm, StraceEvent ev, ArgList a)
+    {
+        ulong start = U(a, 0);
+        ulong len = U(a, 1);
+        int advice = F(a, 2, FlagTables.Madvise);
+        long model = mm.Madvise(start, len, advice);
+        Compare(ev, model);
+        if (model == 0 && advice is Madv.DontNeed or Madv.Free or Madv.Remove or Madv.DontNeedLocked or Madv.PageOut)
+        {
+            NoteDiscard(mm, start, start + Page.Align(len));
         }
     }
 
@@ -103,13 +116,28 @@ public sealed partial class Replayer
         int flags = F(a, 3, FlagTables.Mremap);
         ulong newAddr = a.Count > 4 ? U(a, 4) : 0;
         long model = mm.Mremap(addr, oldLen, newLen, flags, newAddr);
-        if (!Errno.IsError(model) && newLen > oldLen)
-        {
-            AssumeWrite(mm, (ulong)model + Page.Align(oldLen));
-        }
         if (Compare(ev, model) && !Errno.IsError(ev.Result) && Errno.IsError(model) && (flags & MremapFlags.MayMove) != 0)
         {
-            mm.Mremap(addr, oldLen, newLen, flags | MremapFlags.Fixed, (ulong)ev.Result);
+            model = mm.Mremap(addr, oldLen, newLen, flags | MremapFlags.Fixed, (ulong)ev.Result);
+        }
+        if (Errno.IsError(model))
+        {
+            return;
+        }
+        if ((ulong)model == addr)
+        {
+            if (newLen > oldLen)
+            {
+                AfterMap(mm, addr + Page.Align(oldLen), Page.Align(newLen) - Page.Align(oldLen), ev.Line);
+            }
+            return;
+        }
+        // Moved: the pages keep the origin of the mapping they came from.
+        long origin = OriginLine(mm, addr, out _);
+        OriginsOf(mm).Add(new Origin((ulong)model, (ulong)model + Page.Align(newLen), origin != 0 ? origin : ev.Line));
+        if ((flags & MremapFlags.DontUnmap) != 0)
+        {
+            NoteDiscard(mm, addr, addr + Page.Align(oldLen));
         }
     }
 
@@ -117,9 +145,9 @@ public sealed partial class Replayer
     {
         ulong oldBrk = mm.Brk;
         long model = mm.SysBrk(U(a, 0));
-        if (mm.Brk > oldBrk && Page.Align(mm.Brk) > Page.Align(oldBrk))
+        if (Page.Align(mm.Brk) > Page.Align(oldBrk))
         {
-            AssumeWrite(mm, Page.Align(oldBrk));
+            AfterMap(mm, Page.Align(oldBrk), Page.Align(mm.Brk) - Page.Align(oldBrk), ev.Line);
         }
         if (Compare(ev, model) && ev.HasResult)
         {

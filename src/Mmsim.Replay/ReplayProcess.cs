@@ -79,13 +79,20 @@ public sealed partial class Replayer
         {
             return;
         }
-        CloneChild(task, (int)ev.Result, CloneFlagsOf(ev.Name, a));
+        CloneChild(task, (int)ev.Result, CloneFlagsOf(ev.Name, a), ev.Line);
     }
 
-    private Process.Task CloneChild(Process.Task parent, int childPid, ulong flags)
+    private Process.Task CloneChild(Process.Task parent, int childPid, ulong flags, long line)
     {
-        return Kernel.Clone(parent, childPid, shareVm: (flags & CloneVm) != 0, thread: (flags & CloneThread) != 0,
+        Process.Task child = Kernel.Clone(parent, childPid, shareVm: (flags & CloneVm) != 0, thread: (flags & CloneThread) != 0,
             shareFiles: (flags & CloneFiles) != 0, shareFs: (flags & CloneFs) != 0);
+        if (child.Mm is { } mm && parent.Mm is { } parentMm && !ReferenceEquals(mm, parentMm))
+        {
+            // The child's memory appears at this line: what its vectors show it touched (or
+            // inherited resident) is applied here in a second pass.
+            CopyOrigins(parentMm, mm, line);
+        }
+        return child;
     }
 
     private void ReplayExecve(Process.Task task, StraceEvent ev, ArgList a, string fileName)

@@ -83,10 +83,18 @@ public sealed partial class Replayer
             case StraceEventKind.Entered:
                 if (ev.Name is "clone" or "clone3" or "fork" or "vfork")
                 {
+                    if (Kernel.Find(ev.Pid)?.Mm is { } forking)
+                    {
+                        FlushAssumedWrites(forking);
+                    }
                     NoteCloneEntered(ev);
                 }
                 else if (ev.Name == "exit_group" && Kernel.Find(ev.Pid) is { } exiting)
                 {
+                    if (exiting.Mm is { } mm)
+                    {
+                        FlushAssumedWrites(mm);
+                    }
                     Snapshot(exiting);
                 }
                 break;
@@ -106,7 +114,11 @@ public sealed partial class Replayer
 
     private void Syscall(StraceEvent ev, string fileName)
     {
-        Process.Task task = TaskFor(ev.Pid);
+        Process.Task task = TaskFor(ev.Pid, ev.Line);
+        if (_assumedWrites.Count > 0 && task.Mm is { } mm && !IsAddressSpaceCall(ev.Name))
+        {
+            FlushAssumedWrites(mm);
+        }
         if (!Handle(task, ev, fileName))
         {
             CallsSkipped++;
@@ -121,7 +133,7 @@ public sealed partial class Replayer
     /// task has a clone in flight is that clone's child (its lines may come before the parent's
     /// resumed clone line).
     /// </summary>
-    private Process.Task TaskFor(int pid)
+    private Process.Task TaskFor(int pid, long line)
     {
         Process.Task? t = Kernel.Find(pid);
         if (t is not null)
@@ -132,7 +144,7 @@ public sealed partial class Replayer
         {
             if (Kernel.Find(pending.Key) is { } parent)
             {
-                return CloneChild(parent, pid, pending.Value);
+                return CloneChild(parent, pid, pending.Value, line);
             }
         }
         Process.Task init = Kernel.CreateInitTask(pid);

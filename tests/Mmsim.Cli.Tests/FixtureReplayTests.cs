@@ -3,12 +3,38 @@ using Mmsim.Replay;
 namespace Mmsim.Cli.Tests;
 
 /// <summary>
-/// Replays every recorded fixture (real Linux 6.18 runs) and compares the rebuilt
-/// /proc/PID/maps with the recorded one, masking only what no trace reveals: the start of
-/// [stack], and the inodes of shmem objects and of the scenario binaries (copied under root/).
+/// Replays every recorded fixture (real Linux 6.18 runs) exactly as `mmsim replay` does and
+/// compares the rebuilt /proc/PID/maps with the recorded one. Masked, as the issue allows: the
+/// start of [stack] and the inode of shared-memory objects (device 00:01). Every call must agree.
+/// The few maps lines the trace cannot determine are listed, line by line, in s_knownDifferences:
+/// any other difference, or a known one that disappears, fails.
 /// </summary>
 public sealed class FixtureReplayTests
 {
+    /// <summary>
+    /// Lines (expected => model) that no strace log can settle, by fixture/pid.
+    /// s07: the program creates s07.dat and deletes it; its inode number is in no call's output.
+    /// s01, s05: whether a program wrote a mapping between two calls is not in the log; the
+    /// replay assumes memory is written when the program next does something other than manage
+    /// its address space, which these two scenarios contradict (s01 never writes a[2]; s05
+    /// writes M between its mmap and mremap).
+    /// </summary>
+    private static readonly Dictionary<string, string[]> s_knownDifferences = new()
+    {
+        ["s01_anon_placement/17530"] =
+        [
+            "- 7ffff7faa000-7ffff7fba000 rw-p 00000000 00:00 0",
+            "+ 7ffff7faa000-7ffff7fb8000 rw-p 00000000 00:00 0",
+            "+ 7ffff7fb8000-7ffff7fba000 rw-p 00000000 00:00 0",
+        ],
+        ["s05_mremap/17594"] =
+        [
+            "- 7ffff7db6000-7ffff7dbe000 rw-p 00000000 00:00 0",
+            "- 7ffff7dbe000-7ffff7dca000 rw-p 00000000 00:00 0",
+            "+ 7ffff7db6000-7ffff7dca000 rw-p 00000000 00:00 0",
+        ],
+    };
+
     internal static string FixturesDir()
     {
         string? dir = AppContext.BaseDirectory;
@@ -19,7 +45,7 @@ public sealed class FixtureReplayTests
         return Path.Combine(dir ?? throw new DirectoryNotFoundException("tests/fixtures"), "tests", "fixtures");
     }
 
-    internal static string Normalize(string maps)
+    internal static List<string> Normalize(string maps, string? unknownInode = null)
     {
         var lines = new List<string>();
         foreach (string line in maps.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -32,7 +58,7 @@ public sealed class FixtureReplayTests
                 {
                     f[0] = "X-" + f[0].Split('-')[1];
                 }
-                if (name.EndsWith("(deleted)", StringComparison.Ordinal) || name.Contains("/oracle-bin/", StringComparison.Ordinal))
+                if (f[3] == "00:01" || name == unknownInode)
                 {
                     f[4] = "I";
                 }
@@ -40,59 +66,81 @@ public sealed class FixtureReplayTests
             }
             lines.Add(string.Join(' ', f));
         }
-        return string.Join('\n', lines);
+        return lines;
     }
 
-    private static (int Matched, int Total, int Diverged) ReplayAll()
+    /// <summary>The lines only in expected ("- ") and only in actual ("+ "), in order.</summary>
+    private static List<string> Diff(List<string> expected, List<string> actual)
     {
-        int matched = 0;
+        var diff = new List<string>();
+        foreach (string l in expected)
+        {
+            if (!actual.Contains(l))
+            {
+                diff.Add("- " + l);
+            }
+        }
+        foreach (string l in actual)
+        {
+            if (!expected.Contains(l))
+            {
+                diff.Add("+ " + l);
+            }
+        }
+        return diff;
+    }
+
+    /// <summary>Replays a fixture the way the replay command does (recorder's files, evidence passes).</summary>
+    internal static Replayer ReplayFixture(string fx)
+    {
+        string trace = Path.Combine(fx, "trace.log");
+        string root = Path.Combine(fx, "root");
+        RecordingMetadata meta = RecordingMetadata.Load(trace);
+        var options = new ReplayOptions { InitialCwd = meta.Cwd ?? "/", RecordedInodes = meta.Inodes };
+        var host = new HostFileSystem(Directory.Exists(root) ? root : null);
+        return Replayer.RunWithEvidence(() => new Replayer(host, ReplayMode.Check, options: options),
+            () => new StreamReader(trace), "trace.log");
+    }
+
+    public static TheoryData<string> Fixtures()
+    {
+        var data = new TheoryData<string>();
+        foreach (string fx in Directory.GetDirectories(FixturesDir()).Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(fx));
+        }
+        return data;
+    }
+
+    [Fact]
+    public void AllTwentySevenProcessesAreCovered()
+    {
         int total = 0;
-        int diverged = 0;
         foreach (string fx in Directory.GetDirectories(FixturesDir()))
         {
-            string root = Path.Combine(fx, "root");
-            var replayer = new Replayer(new HostFileSystem(Directory.Exists(root) ? root : null), ReplayMode.Check);
-            using (var reader = new StreamReader(Path.Combine(fx, "trace.log")))
-            {
-                replayer.Run(reader, "trace.log");
-            }
-            diverged += replayer.Divergences.Count;
-            foreach (string real in Directory.GetFiles(Path.Combine(fx, "maps"), "*.maps"))
-            {
-                total++;
-                int pid = int.Parse(Path.GetFileName(real).Split('.')[0], System.Globalization.CultureInfo.InvariantCulture);
-                if (replayer.Snapshots.TryGetValue(pid, out ProcSnapshot? snap)
-                    && Normalize(snap.Maps) == Normalize(File.ReadAllText(real)))
-                {
-                    matched++;
-                }
-            }
+            total += Directory.GetFiles(Path.Combine(fx, "maps"), "*.maps").Length;
         }
-        return (matched, total, diverged);
-    }
-
-    [Fact]
-    public void EveryFixtureReplaysAndTheScoreDoesNotRegress()
-    {
-        (int matched, int total, int diverged) = ReplayAll();
         Assert.Equal(27, total);
-        // Floor measured when this test was written (18/27 maps, 9 divergent calls); raise it as the model improves.
-        Assert.True(matched >= 18, $"{matched}/{total} processes' maps match");
-        Assert.True(diverged <= 9, $"{diverged} divergent calls");
     }
 
-    [Fact]
-    public void RealSleepReplaysExactly()
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void FixtureReplaysWithNoDivergenceAndItsMaps(string name)
     {
-        string fx = Path.Combine(FixturesDir(), "real_sleep");
-        var replayer = new Replayer(new HostFileSystem(null), ReplayMode.Check);
-        using (var reader = new StreamReader(Path.Combine(fx, "trace.log")))
-        {
-            replayer.Run(reader, "trace.log");
-        }
+        string fx = Path.Combine(FixturesDir(), name);
+        Replayer replayer = ReplayFixture(fx);
         Assert.Empty(replayer.Divergences);
-        string real = Directory.GetFiles(Path.Combine(fx, "maps"))[0];
-        int pid = int.Parse(Path.GetFileName(real).Split('.')[0], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(Normalize(File.ReadAllText(real)), Normalize(replayer.Snapshots[pid].Maps));
+        foreach (string real in Directory.GetFiles(Path.Combine(fx, "maps"), "*.maps"))
+        {
+            string pid = Path.GetFileName(real).Split('.')[0];
+            Assert.True(replayer.Snapshots.TryGetValue(int.Parse(pid, System.Globalization.CultureInfo.InvariantCulture), out ProcSnapshot? snap),
+                $"{name}/{pid}: no snapshot");
+            // s07 creates and deletes its own file: only its inode number is unknowable.
+            string? unknownInode = name == "s07_filemap" ? "/tmp/oracle-cwd/s07.dat (deleted)" : null;
+            List<string> diff = Diff(Normalize(File.ReadAllText(real), unknownInode), Normalize(snap.Maps, unknownInode));
+            string key = $"{name}/{pid}";
+            string[] known = s_knownDifferences.TryGetValue(key, out string[]? k) ? k : [];
+            Assert.Equal(string.Join('\n', known), string.Join('\n', diff));
+        }
     }
 }

@@ -1,0 +1,185 @@
+using Mmsim.Mm;
+
+namespace Mmsim.Replay;
+
+/// <summary>What mincore vectors showed about the pages each mapping call created.</summary>
+public sealed class TouchEvidence
+{
+    /// <summary>Pages seen resident, by the line of the call that mapped them.</summary>
+    public Dictionary<long, List<ulong>> Touched { get; } = new();
+
+    /// <summary>Lines whose memory a vector showed untouched (and never discarded before).</summary>
+    public HashSet<long> Untouched { get; } = new();
+
+    /// <summary>True when the evidence would change a replay.</summary>
+    public bool Any => Touched.Count > 0 || Untouched.Count > 0;
+}
+
+/// <summary>The part of an address space one call created: [Start, End) and its line.</summary>
+internal readonly record struct Origin(ulong Start, ulong End, long Line)
+{
+    /// <summary>True once MADV_DONTNEED/FREE or a remap may have dropped pages: a 0 proves nothing.</summary>
+    public bool Discarded { get; init; }
+
+    /// <summary>For a forked child's copy: the line that created the range in the parent (else 0).</summary>
+    public long ParentLine { get; init; }
+}
+
+public sealed partial class Replayer
+{
+    private readonly Dictionary<MmStruct, List<Origin>> _origins = new(ReferenceEqualityComparer.Instance);
+    private TouchEvidence? _plan;
+
+    /// <summary>The evidence this replay gathered (a second replay can be given it as its plan).</summary>
+    public TouchEvidence Evidence { get; } = new();
+
+    /// <summary>Gives this (fresh) replay the evidence of a first one: touches are applied when the page is mapped.</summary>
+    public void UsePlan(TouchEvidence plan)
+    {
+        _plan = plan;
+    }
+
+    private List<Origin> OriginsOf(MmStruct mm)
+    {
+        if (!_origins.TryGetValue(mm, out List<Origin>? list))
+        {
+            list = new List<Origin>();
+            _origins[mm] = list;
+        }
+        return list;
+    }
+
+    /// <summary>The line that created the page's current mapping (the latest covering it), or 0.</summary>
+    private long OriginLine(MmStruct mm, ulong page, out bool discarded)
+    {
+        return OriginLine(mm, page, out discarded, out _);
+    }
+
+    private long OriginLine(MmStruct mm, ulong page, out bool discarded, out long parentLine)
+    {
+        discarded = false;
+        parentLine = 0;
+        if (_origins.TryGetValue(mm, out List<Origin>? list))
+        {
+            for (int i = list.Count - 1; i >= 0; i--)
+            {
+                if (page >= list[i].Start && page < list[i].End)
+                {
+                    discarded = list[i].Discarded;
+                    parentLine = list[i].ParentLine;
+                    return list[i].Line;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Marks the origins overlapping [start, end) as possibly emptied.</summary>
+    private void NoteDiscard(MmStruct mm, ulong start, ulong end)
+    {
+        if (!_origins.TryGetValue(mm, out List<Origin>? list))
+        {
+            return;
+        }
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (list[i].Start < end && start < list[i].End)
+            {
+                list[i] = list[i] with { Discarded = true };
+            }
+        }
+    }
+
+    /// <summary>
+    /// fork: the child's memory has the parent's ranges, all created (for the child) at the
+    /// clone's line; touches planned for that line are applied to the child now.
+    /// </summary>
+    private void CopyOrigins(MmStruct parent, MmStruct child, long line)
+    {
+        var copy = new List<Origin>();
+        if (_origins.TryGetValue(parent, out List<Origin>? list))
+        {
+            foreach (Origin o in list)
+            {
+                copy.Add(o with { Line = line, ParentLine = o.ParentLine != 0 ? o.ParentLine : o.Line });
+            }
+        }
+        _origins[child] = copy;
+        if (_plan is not null && _plan.Touched.TryGetValue(line, out List<ulong>? pages))
+        {
+            foreach (ulong page in pages)
+            {
+                TouchPage(child, page);
+            }
+        }
+    }
+
+    /// <summary>Records what a successful mincore vector says about each page's origin.</summary>
+    private void GatherEvidence(MmStruct mm, ulong start)
+    {
+        for (int i = 0; i < _vector.Count; i++)
+        {
+            ulong page = start + ((ulong)i << Page.Shift);
+            Vma? vma = mm.Vmas.Lookup(page);
+            if (vma is null || !vma.IsAnonymous)
+            {
+                continue;
+            }
+            long line = OriginLine(mm, page, out bool discarded, out long parentLine);
+            if (line == 0)
+            {
+                continue;
+            }
+            if ((_vector[i] & 1) != 0)
+            {
+                if (!Evidence.Touched.TryGetValue(line, out List<ulong>? pages))
+                {
+                    pages = new List<ulong>();
+                    Evidence.Touched[line] = pages;
+                }
+                if (pages.Count == 0 || pages[^1] != page)
+                {
+                    pages.Add(page);
+                }
+            }
+            else if (!discarded)
+            {
+                // Not resident now: not touched since the range was made, and in a forked child
+                // not touched by the parent before the fork either (its pages would be shared).
+                Evidence.Untouched.Add(line);
+                if (parentLine != 0)
+                {
+                    Evidence.Untouched.Add(parentLine);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replays a log twice when the first pass found touch evidence (mincore vectors), the second
+    /// applying each touch when its page was mapped. open() must give the log from its start each time.
+    /// </summary>
+    public static Replayer RunWithEvidence(Func<Replayer> create, Func<TextReader> open, string fileName)
+    {
+        Replayer first = create();
+        using (TextReader log = open())
+        {
+            first.Run(log, fileName);
+        }
+        if (!first.Evidence.Any)
+        {
+            return first;
+        }
+        Replayer second = create();
+        second.UsePlan(first.Evidence);
+        using (TextReader log = open())
+        {
+            second.Run(log, fileName);
+        }
+        second.Passes = 2;
+        return second;
+    }
+
+    /// <summary>How many times the log was read (2 when touch evidence was applied).</summary>
+    public int Passes { get; private set; } = 1;
+}
