@@ -38,6 +38,7 @@ internal static class Summary
         o.WriteLine();
         o.WriteLine(string.Create(ci, $"skipped (no model): {r.CallsSkipped} calls"));
         double secs = Math.Max(elapsed.TotalSeconds, 1e-9);
-        o.WriteLine(string.Create(ci, $"time: {elapsed.TotalMilliseconds:F1} ms, {r.Lines / secs:F0} lines/s"));
+        string passes = r.Passes > 1 ? string.Create(ci, $" ({r.Passes} passes: touch evidence found, {r.FaultsInferred} faults inferred)") : "";
+        o.WriteLine(string.Create(ci, $"time: {elapsed.TotalMilliseconds:F1} ms, {r.Lines * r.Passes / secs:F0} lines/s{passes}"));
     }
 }

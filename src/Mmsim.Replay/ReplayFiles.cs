@@ -97,9 +97,7 @@ public sealed partial class Replayer
         {
             mode = FMode.None;
         }
-        HostFile? st = _host.Stat(path);
-        Inode inode = st is not null ? InodeFor(st) : PlaceholderInode(path);
-        task.Files.Install(fd, new OpenFile(inode, mode) { IsDevZero = inode.Path == "/dev/zero" });
+        task.Files.Install(fd, new OpenFile(PendingInode(path), mode));
     }
 
     /// <summary>
@@ -109,61 +107,96 @@ public sealed partial class Replayer
     private static string PathArg(Process.Task task, ArgList a, int dirfdArg, int pathArg)
     {
         string path = a.TryGetString(pathArg, out byte[] b, out _) ? Encoding.UTF8.GetString(b) : "";
-        if (path.StartsWith('/'))
-        {
-            return FsStruct.Resolve("/", path);
-        }
         string dir = task.Fs.Cwd;
-        if (dirfdArg >= 0 && a.TryGetInt64(dirfdArg, out long dirfd) && dirfd >= 0 && task.Files.Get((int)dirfd) is { } df)
+        if (!path.StartsWith('/') && dirfdArg >= 0 && a.TryGetInt64(dirfdArg, out long dirfd) && dirfd >= 0
+            && task.Files.Get((int)dirfd) is { } df)
         {
             dir = df.Inode.Path;
         }
         return FsStruct.Resolve(dir, path);
     }
 
-    /// <summary>The inode for a host file, shared by every open of it.</summary>
+    /// <summary>
+    /// The inode behind a path the program opened. Who it is (device, inode number, the
+    /// canonical path maps shows) is settled lazily: by an fstat in the log, or from the host
+    /// when the file is first mapped. Most opened files are never mapped, and looking each up on
+    /// the host would cost more than the whole replay.
+    /// </summary>
+    private Inode PendingInode(string path)
+    {
+        if (_inodesByPath.TryGetValue(path, out Inode? known) && !known.Unlinked)
+        {
+            return known;
+        }
+        var inode = new Inode(0, 0, 0, path, 0, InodeKind.Regular) { IdentityKnown = false, PathCanonical = false };
+        _inodesByPath[path] = inode;
+        return inode;
+    }
+
+    /// <summary>Settles an opened file's identity and canonical path from the host, before it is mapped.</summary>
+    private void Resolve(OpenFile file)
+    {
+        Inode inode = file.Inode;
+        bool identity = !inode.IdentityKnown;
+        if (!identity && inode.PathCanonical)
+        {
+            return;
+        }
+        inode.PathCanonical = true;
+        HostFile? st = _host.Stat(inode.Path);
+        if (st is null)
+        {
+            if (identity)
+            {
+                (uint major, uint minor) = DeviceOfDirectoryAbove(inode.Path);
+                inode.SetIdentity(major, minor, 0, InodeKind.Regular);
+            }
+            return;
+        }
+        if (identity)
+        {
+            ulong ino = _options.RecordedInodes.TryGetValue(st.CanonicalPath, out ulong recorded) ? recorded : st.Ino;
+            inode.SetIdentity(st.DevMajor, st.DevMinor, ino, KindOf(st));
+            if (inode.Size == 0)
+            {
+                inode.Size = st.Size;
+            }
+        }
+        inode.Path = st.CanonicalPath;
+    }
+
+    private static InodeKind KindOf(HostFile st) => st.IsDirectory ? InodeKind.Directory : st.IsCharDevice ? InodeKind.CharDevice : InodeKind.Regular;
+
+    /// <summary>The inode for a host file the kernel itself opens (an exec'd ELF, its interpreter), shared by every use.</summary>
     private Inode InodeFor(HostFile st)
     {
         if (_inodesById.TryGetValue((st.DevMajor, st.DevMinor, st.Ino), out Inode? known))
         {
             return known;
         }
-        InodeKind kind = st.IsDirectory ? InodeKind.Directory : st.IsCharDevice ? InodeKind.CharDevice : InodeKind.Regular;
         ulong ino = _options.RecordedInodes.TryGetValue(st.CanonicalPath, out ulong recorded) ? recorded : st.Ino;
-        var inode = new Inode(st.DevMajor, st.DevMinor, ino, st.CanonicalPath, st.Size, kind);
+        var inode = new Inode(st.DevMajor, st.DevMinor, ino, st.CanonicalPath, st.Size, KindOf(st));
         _inodesById[(st.DevMajor, st.DevMinor, st.Ino)] = inode;
-        _inodesByPath[st.CanonicalPath] = inode;
         return inode;
     }
 
     /// <summary>
-    /// A file the host does not have (created by the traced program). Its device is that of the
-    /// nearest directory above it the host has; its inode number is unknown (0) until an fstat
-    /// in the log gives the real identity.
+    /// The device of the nearest directory above path that the host has: where a file the
+    /// program created (and the host lacks) lived. Its inode number is in no log line.
     /// </summary>
-    private Inode PlaceholderInode(string path)
+    private (uint Major, uint Minor) DeviceOfDirectoryAbove(string path)
     {
-        if (_inodesByPath.TryGetValue(path, out Inode? known) && !known.Unlinked)
-        {
-            return known;
-        }
-        uint major = 0;
-        uint minor = 0;
         for (string dir = FsStruct.Resolve(path, ".."); ; dir = FsStruct.Resolve(dir, ".."))
         {
             if (_host.Stat(dir) is { IsDirectory: true } d)
             {
-                (major, minor) = (d.DevMajor, d.DevMinor);
-                break;
+                return (d.DevMajor, d.DevMinor);
             }
             if (dir == "/")
             {
-                break;
+                return (0, 0);
             }
         }
-        var inode = new Inode(major, minor, 0, path, 0, InodeKind.Regular);
-        _inodesByPath[path] = inode;
-        return inode;
     }
 
     private static OpenFile AnonFile(string what, InodeKind kind)
@@ -197,7 +230,7 @@ public sealed partial class Replayer
         }
     }
 
-    /// <summary>fstat results give a file its real identity (device, inode, size, type).</summary>
+    /// <summary>fstat results give an opened file its real identity (device, inode, size, type).</summary>
     private void Fstat(Process.Task task, string name, ArgList a)
     {
         int structArg = name == "fstat" ? 1 : 2;
@@ -206,36 +239,22 @@ public sealed partial class Replayer
             return;
         }
         OpenFile? f = task.Files.Get(I(a, 0));
-        if (f is null || !a.TryGetStructField(structArg, "st_ino", out ReadOnlySpan<char> inoText)
-            || !ulong.TryParse(inoText, out ulong ino))
+        if (f is null || f.Inode.IdentityKnown || !a.TryGetStructField(structArg, "st_ino", out ReadOnlySpan<char> inoText)
+            || !ulong.TryParse(inoText, out ulong ino) || !a.TryGetStructField(structArg, "st_dev", out ReadOnlySpan<char> devText)
+            || !ArgList.TryParseMakedev(devText, out uint major, out uint minor))
         {
             return;
         }
+        InodeKind kind = InodeKind.Regular;
+        if (a.TryGetStructField(structArg, "st_mode", out ReadOnlySpan<char> mode))
+        {
+            kind = mode.StartsWith("S_IFCHR") ? InodeKind.CharDevice : mode.StartsWith("S_IFDIR") ? InodeKind.Directory : InodeKind.Regular;
+        }
+        f.Inode.SetIdentity(major, minor, ino, kind);
         if (a.TryGetStructField(structArg, "st_size", out ReadOnlySpan<char> sizeText) && ulong.TryParse(sizeText, out ulong size))
         {
             f.Inode.Size = size;
         }
-        if (f.Inode.Ino == 0 && f.Inode.Kind == InodeKind.Regular && a.TryGetStructField(structArg, "st_dev", out ReadOnlySpan<char> devText)
-            && ArgList.TryParseMakedev(devText, out uint major, out uint minor))
-        {
-            var inode = new Inode(major, minor, ino, f.Inode.Path, f.Inode.Size, f.Inode.Kind) { Seals = f.Inode.Seals };
-            ReplaceInode(task, f, inode);
-        }
-    }
-
-    /// <summary>Gives every fd of the task that points at the placeholder's open file the real inode.</summary>
-    private void ReplaceInode(Process.Task task, OpenFile old, Inode inode)
-    {
-        var replacement = new OpenFile(inode, old.Mode) { IsDevZero = old.IsDevZero };
-        for (int fd = 0; fd < 65536 && fd <= task.Files.Count + 1024; fd++)
-        {
-            if (task.Files.Get(fd) == old)
-            {
-                task.Files.Install(fd, replacement);
-            }
-        }
-        _inodesByPath[inode.Path] = inode;
-        _inodesById[(inode.DevMajor, inode.DevMinor, inode.Ino)] = inode;
     }
 
     private static void MemfdCreate(Process.Task task, int fd, ArgList a)

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Mmsim.Fs;
 using Mmsim.Mm;
 using Mmsim.Strace;
@@ -14,9 +15,23 @@ public sealed partial class Replayer
 
     private static int F(in ArgList a, int i, FlagTable table) => a.TryGetFlags(i, table, out ulong v) ? (int)v : 0;
 
+    /// <summary>Every call some handler acts on: the others are skipped before their arguments are parsed.</summary>
+    private static readonly FrozenSet<string> s_handled = FrozenSet.Create(StringComparer.Ordinal,
+        "mmap", "munmap", "mprotect", "mremap", "brk", "madvise", "mlock", "mlock2", "munlock", "mlockall", "munlockall",
+        "mincore", "syscall_0x1ce", "mseal",
+        "execve", "execveat", "clone", "clone3", "fork", "vfork", "exit", "exit_group",
+        "openat", "openat2", "open", "creat", "chdir", "fchdir", "getcwd", "close", "dup", "dup2", "dup3", "fcntl", "fcntl64",
+        "newfstatat", "fstat", "statx", "memfd_create", "pipe", "pipe2", "socket", "eventfd", "eventfd2", "epoll_create",
+        "epoll_create1", "timerfd_create", "signalfd", "signalfd4", "inotify_init", "inotify_init1", "userfaultfd",
+        "ftruncate", "unlink", "unlinkat");
+
     /// <summary>Applies one call; false when the model has no handler for it.</summary>
     private bool Handle(Process.Task task, StraceEvent ev, string fileName)
     {
+        if (!s_handled.Contains(ev.Name))
+        {
+            return false;
+        }
         ArgList a = ev.GetArgs();
         MmStruct? mm = task.Mm;
         switch (ev.Name)
@@ -75,6 +90,10 @@ public sealed partial class Replayer
         int fd = I(a, 4);
         ulong off = U(a, 5);
         OpenFile? file = (flags & MapFlags.Anonymous) == 0 ? task.Files.Get(fd) : null;
+        if (file is not null)
+        {
+            Resolve(file);
+        }
         long model = mm.Mmap(addr, len, prot, flags, file, off, badFd: file is null);
         if (!Compare(ev, model))
         {

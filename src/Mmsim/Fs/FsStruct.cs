@@ -26,6 +26,10 @@ public sealed class FsStruct
     public static string Resolve(string dir, string path)
     {
         string joined = path.StartsWith('/') ? path : dir + "/" + path;
+        if (IsClean(joined))
+        {
+            return joined;
+        }
         var parts = new List<string>();
         foreach (string part in joined.Split('/'))
         {
@@ -44,5 +48,35 @@ public sealed class FsStruct
             parts.Add(part);
         }
         return "/" + string.Join('/', parts);
+    }
+
+    /// <summary>True when an absolute path has no empty, "." or ".." component and no trailing slash.</summary>
+    private static bool IsClean(string path)
+    {
+        if (path.Length == 0 || path[0] != '/')
+        {
+            return false;
+        }
+        if (path.Length == 1)
+        {
+            return true;
+        }
+        if (path[^1] == '/')
+        {
+            return false;
+        }
+        int start = 1;
+        while (start <= path.Length)
+        {
+            int slash = path.IndexOf('/', start);
+            int end = slash < 0 ? path.Length : slash;
+            int len = end - start;
+            if (len == 0 || (len == 1 && path[start] == '.') || (len == 2 && path[start] == '.' && path[start + 1] == '.'))
+            {
+                return false;
+            }
+            start = end + 1;
+        }
+        return true;
     }
 }

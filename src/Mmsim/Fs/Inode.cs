@@ -17,9 +17,9 @@ public sealed class Inode
         Kind = kind;
     }
 
-    public uint DevMajor { get; }
+    public uint DevMajor { get; private set; }
 
-    public uint DevMinor { get; }
+    public uint DevMinor { get; private set; }
 
     public ulong Ino { get; set; }
 
@@ -29,7 +29,29 @@ public sealed class Inode
     /// <summary>i_size in bytes (ftruncate changes it).</summary>
     public ulong Size { get; set; }
 
-    public InodeKind Kind { get; }
+    public InodeKind Kind { get; private set; }
+
+    /// <summary>
+    /// False while device, inode number and kind are stand-ins (a file a replayed log opened
+    /// whose identity is learned later, from an fstat in the log or from the host).
+    /// </summary>
+    public bool IdentityKnown { get; set; } = true;
+
+    /// <summary>False while <see cref="Path"/> is the name the program used rather than the canonical one maps shows.</summary>
+    public bool PathCanonical { get; set; } = true;
+
+    /// <summary>
+    /// Fills in an identity learned after the file was opened (a replayed fstat, or the host):
+    /// every open file and mapping of this inode shows it from then on.
+    /// </summary>
+    public void SetIdentity(uint devMajor, uint devMinor, ulong ino, InodeKind kind)
+    {
+        DevMajor = devMajor;
+        DevMinor = devMinor;
+        Ino = ino;
+        Kind = kind;
+        IdentityKnown = true;
+    }
 
     /// <summary>True once the last link is gone (unlink, or shmem objects that never had one).</summary>
     public bool Unlinked { get; set; }

@@ -22,7 +22,7 @@ public sealed class OpenFile
     public bool CanMmap => Inode.Kind is InodeKind.Regular or InodeKind.Shmem or InodeKind.CharDevice;
 
     /// <summary>True for /dev/zero, whose MAP_SHARED mappings become shared anonymous memory.</summary>
-    public bool IsDevZero { get; init; }
+    public bool IsDevZero => Inode.Kind == InodeKind.CharDevice && Inode.Path == "/dev/zero";
 
     /// <summary>Exec-time file flag: the file is a mapped executable.</summary>
     public override string ToString() => Inode.Path;
