@@ -1,3 +1,4 @@
+using Mmsim.Ipc;
 using System.Collections.Frozen;
 using Mmsim.Fs;
 using Mmsim.Mm;
@@ -23,7 +24,7 @@ public sealed partial class Replayer
         "openat", "openat2", "open", "creat", "chdir", "fchdir", "getcwd", "close", "dup", "dup2", "dup3", "fcntl", "fcntl64",
         "newfstatat", "fstat", "statx", "memfd_create", "pipe", "pipe2", "socket", "eventfd", "eventfd2", "epoll_create",
         "epoll_create1", "timerfd_create", "signalfd", "signalfd4", "inotify_init", "inotify_init1", "userfaultfd",
-        "ftruncate", "unlink", "unlinkat");
+        "ftruncate", "unlink", "unlinkat", "shmget", "shmat", "shmdt", "shmctl");
 
     /// <summary>Applies one call; false when the model has no handler for it.</summary>
     private bool Handle(Process.Task task, StraceEvent ev, string fileName)
@@ -73,6 +74,21 @@ public sealed partial class Replayer
                 InferFromMincore(mm, ev, a);
                 Compare(ev, mm.MincoreCheck(U(a, 0), U(a, 1)));
                 return true;
+            case "shmget":
+                ReplayShmget(ev, a);
+                return true;
+            case "shmat" when mm is not null:
+                ReplayShmat(mm, ev, a);
+                return true;
+            case "shmdt" when mm is not null:
+                Compare(ev, mm.Shmdt(U(a, 0)));
+                return true;
+            case "shmctl":
+                if (ev.HasResult && ev.Result == 0 && F(a, 1, FlagTables.Ipc) == 0 && Kernel.ShmSegments.TryGetValue(I(a, 0), out ShmSegment? rm))
+                {
+                    rm.Removed = true;
+                }
+                return true;
             case "syscall_0x1ce" or "mseal" when mm is not null:
                 Compare(ev, mm.Mseal(U(a, 0), U(a, 1), U(a, 2)));
                 return true;
@@ -111,6 +127,33 @@ public sealed partial class Replayer
         {
             mm.Mmap((ulong)ev.Result, len, prot, (flags & ~MapFlags.FixedNoReplace) | MapFlags.Fixed, file, off, badFd: file is null);
             AfterMap(mm, (ulong)ev.Result, len, ev.Line);
+        }
+    }
+
+    /// <summary>shmget: the id is the kernel's (the log's result); the segment's key and size are the call's.</summary>
+    private void ReplayShmget(StraceEvent ev, ArgList a)
+    {
+        if (!ev.HasResult || ev.Result < 0 || Kernel.ShmSegments.ContainsKey((int)ev.Result))
+        {
+            return;
+        }
+        int key = a.TryGetFlags(0, FlagTables.Ipc, out ulong k) ? (int)k : I(a, 0);
+        Kernel.ShmSegments[(int)ev.Result] = new ShmSegment((int)ev.Result, key, U(a, 1));
+    }
+
+    private void ReplayShmat(MmStruct mm, StraceEvent ev, ArgList a)
+    {
+        int id = I(a, 0);
+        ulong addr = U(a, 1);
+        int shmflg = F(a, 2, FlagTables.Ipc);
+        long model = Kernel.ShmSegments.TryGetValue(id, out ShmSegment? seg) ? mm.Shmat(seg, addr, shmflg) : -Errno.EINVAL;
+        if (Compare(ev, model) && seg is not null && !Errno.IsError(ev.Result))
+        {
+            if (!Errno.IsError(model))
+            {
+                mm.Shmdt((ulong)model);
+            }
+            mm.Shmat(seg, (ulong)ev.Result, shmflg | MmStruct.ShmRemap);
         }
     }
 

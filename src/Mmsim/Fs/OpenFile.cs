@@ -21,6 +21,9 @@ public sealed class OpenFile
     /// <summary>True when the file has no mmap operation (pipes, sockets, most character devices).</summary>
     public bool CanMmap => Inode.Kind is InodeKind.Regular or InodeKind.Shmem or InodeKind.CharDevice;
 
+    /// <summary>The SysV segment this file attaches (shmat() makes one file per attach), else null.</summary>
+    public Ipc.ShmSegment? Shm { get; init; }
+
     /// <summary>True for /dev/zero, whose MAP_SHARED mappings become shared anonymous memory.</summary>
     public bool IsDevZero => Inode.Kind == InodeKind.CharDevice && Inode.Path == "/dev/zero";
 

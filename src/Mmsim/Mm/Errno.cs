@@ -20,6 +20,7 @@ public static class Errno
     public const int EMFILE = 24;
     public const int ETXTBSY = 26;
     public const int EFBIG = 27;
+    public const int EIDRM = 43;
     public const int EOVERFLOW = 75;
     public const int EOPNOTSUPP = 95;
 

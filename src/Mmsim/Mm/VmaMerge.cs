@@ -56,6 +56,12 @@ internal static class VmaMerge
         return prev.AnonVma is null || next.AnonVma is null || prev.AnonVma == next.AnonVma;
     }
 
+    /// <summary>
+    /// can_merge_remove_vma(): a VMA whose file has a close operation (a SysV shm attach) must
+    /// not vanish in a merge.
+    /// </summary>
+    private static bool CanMergeRemove(Vma vma) => vma.File?.Shm is null;
+
     /// <summary>vma_had_uncowed_parents(): the VMA's anon_vma chain links to a parent's anon_vma.</summary>
     private static bool HadUncowedParents(Vma? vma) => vma is not null && vma.AnonVma is not null && vma.AnonVmaChainShared;
 
@@ -174,6 +180,14 @@ internal static class VmaMerge
             return null;
         }
         bool deleteVma = leftSide && rightSide;
+        if (deleteVma && !CanMergeRemove(vma))
+        {
+            return null;
+        }
+        if (mergeLeft && mergeRight && !CanMergeRemove(vmg.Next!))
+        {
+            mergeRight = false;
+        }
         Vma? prev = vmg.Prev;
         Vma? next = vmg.Next;
         if (mergeLeft && mergeRight)

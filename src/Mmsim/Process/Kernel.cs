@@ -20,6 +20,9 @@ public sealed class Kernel
 
     public MmConfig Config { get; }
 
+    /// <summary>The SysV shared-memory segments of the (one) IPC namespace, by id.</summary>
+    public Dictionary<int, Ipc.ShmSegment> ShmSegments { get; } = new();
+
     /// <summary>All tasks ever created, by pid (exited ones are kept, marked).</summary>
     public IReadOnlyDictionary<int, Task> Tasks => _tasks;
 
