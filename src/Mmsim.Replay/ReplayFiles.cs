@@ -16,66 +16,66 @@ public sealed partial class Replayer
     private readonly Dictionary<string, Inode> _inodesByPath = new(StringComparer.Ordinal);
     private readonly Dictionary<(uint, uint, ulong), Inode> _inodesById = new();
 
-    private bool HandleFiles(Process.Task task, StraceEvent ev, ArgList a)
+    private bool HandleFiles(ReplayCall call, Process.Task task, StraceEvent ev, ArgList a)
     {
         if (!ev.HasResult)
         {
             return false;
         }
         long r = ev.Result;
-        switch (ev.Name)
+        switch (call)
         {
-            case "openat" or "openat2" when r >= 0:
+            case ReplayCall.Openat or ReplayCall.Openat2 when r >= 0:
                 Open(task, (int)r, a, pathArg: 1);
                 return true;
-            case "open" or "creat" when r >= 0:
+            case ReplayCall.Open or ReplayCall.Creat when r >= 0:
                 Open(task, (int)r, a, pathArg: 0);
                 return true;
-            case "chdir" when r == 0:
+            case ReplayCall.Chdir when r == 0:
                 task.Fs.Cwd = PathArg(task, a, -1, 0);
                 return true;
-            case "fchdir" when r == 0:
+            case ReplayCall.Fchdir when r == 0:
                 if (task.Files.Get(I(a, 0)) is { } dir)
                 {
                     task.Fs.Cwd = dir.Inode.Path;
                 }
                 return true;
-            case "getcwd" when r > 0:
+            case ReplayCall.Getcwd when r > 0:
                 // The kernel's answer is the working directory: it settles what the log could not show.
                 if (a.TryGetString(0, out byte[] cwd, out bool cut) && !cut && cwd.Length > 0 && cwd[0] == '/')
                 {
                     task.Fs.Cwd = Encoding.UTF8.GetString(cwd);
                 }
                 return true;
-            case "close" when r == 0:
+            case ReplayCall.Close when r == 0:
                 task.Files.Close(I(a, 0));
                 return true;
-            case "dup" or "dup2" or "dup3" when r >= 0:
+            case ReplayCall.Dup or ReplayCall.Dup2 or ReplayCall.Dup3 when r >= 0:
                 Dup(task, I(a, 0), (int)r);
                 return true;
-            case "fcntl" or "fcntl64" when r >= 0:
+            case ReplayCall.Fcntl or ReplayCall.Fcntl64 when r >= 0:
                 Fcntl(task, a, r);
                 return true;
-            case "newfstatat" or "fstat" or "statx" when r == 0:
+            case ReplayCall.Newfstatat or ReplayCall.Fstat or ReplayCall.Statx when r == 0:
                 Fstat(task, ev.Name, a);
                 return true;
-            case "memfd_create" when r >= 0:
+            case ReplayCall.MemfdCreate when r >= 0:
                 MemfdCreate(task, (int)r, a);
                 return true;
-            case "pipe" or "pipe2" when r == 0:
+            case ReplayCall.Pipe or ReplayCall.Pipe2 when r == 0:
                 Pipe(task, a);
                 return true;
-            case "socket" or "eventfd" or "eventfd2" or "epoll_create" or "epoll_create1" or "timerfd_create"
-                or "signalfd" or "signalfd4" or "inotify_init" or "inotify_init1" or "userfaultfd" when r >= 0:
+            case ReplayCall.Socket or ReplayCall.Eventfd or ReplayCall.Eventfd2 or ReplayCall.EpollCreate or ReplayCall.EpollCreate1 or ReplayCall.TimerfdCreate
+                or ReplayCall.Signalfd or ReplayCall.Signalfd4 or ReplayCall.InotifyInit or ReplayCall.InotifyInit1 or ReplayCall.Userfaultfd when r >= 0:
                 task.Files.Install((int)r, AnonFile(ev.Name, InodeKind.Socket));
                 return true;
-            case "ftruncate" when r == 0:
+            case ReplayCall.Ftruncate when r == 0:
                 if (task.Files.Get(I(a, 0)) is { } f)
                 {
                     f.Inode.Size = U(a, 1);
                 }
                 return true;
-            case "unlink" or "unlinkat" when r == 0:
+            case ReplayCall.Unlink or ReplayCall.Unlinkat when r == 0:
                 Unlink(task, a, ev.Name == "unlinkat" ? 1 : 0);
                 return true;
             default:
@@ -234,7 +234,7 @@ public sealed partial class Replayer
     private void Fstat(Process.Task task, string name, ArgList a)
     {
         int structArg = name == "fstat" ? 1 : 2;
-        if (name != "fstat" && (!a.TryGetString(1, out byte[] p, out _) || p.Length != 0))
+        if (name != "fstat" && !a.Raw(1).SequenceEqual("\"\""))
         {
             return;
         }

@@ -17,83 +17,137 @@ public sealed partial class Replayer
     private static int F(in ArgList a, int i, FlagTable table) => a.TryGetFlags(i, table, out ulong v) ? (int)v : 0;
 
     /// <summary>Every call some handler acts on: the others are skipped before their arguments are parsed.</summary>
-    private static readonly FrozenSet<string> s_handled = FrozenSet.Create(StringComparer.Ordinal,
-        "mmap", "munmap", "mprotect", "mremap", "brk", "madvise", "mlock", "mlock2", "munlock", "mlockall", "munlockall",
-        "mincore", "syscall_0x1ce", "mseal",
-        "execve", "execveat", "clone", "clone3", "fork", "vfork", "exit", "exit_group",
-        "openat", "openat2", "open", "creat", "chdir", "fchdir", "getcwd", "close", "dup", "dup2", "dup3", "fcntl", "fcntl64",
-        "newfstatat", "fstat", "statx", "memfd_create", "pipe", "pipe2", "socket", "eventfd", "eventfd2", "epoll_create",
-        "epoll_create1", "timerfd_create", "signalfd", "signalfd4", "inotify_init", "inotify_init1", "userfaultfd",
-        "ftruncate", "unlink", "unlinkat", "shmget", "shmat", "shmdt", "shmctl");
+    private static readonly FrozenDictionary<string, ReplayCall> s_calls = new Dictionary<string, ReplayCall>(StringComparer.Ordinal)
+    {
+        ["mmap"] = ReplayCall.Mmap,
+        ["munmap"] = ReplayCall.Munmap,
+        ["mprotect"] = ReplayCall.Mprotect,
+        ["mremap"] = ReplayCall.Mremap,
+        ["brk"] = ReplayCall.Brk,
+        ["madvise"] = ReplayCall.Madvise,
+        ["mlock"] = ReplayCall.Mlock,
+        ["mlock2"] = ReplayCall.Mlock2,
+        ["munlock"] = ReplayCall.Munlock,
+        ["mlockall"] = ReplayCall.Mlockall,
+        ["munlockall"] = ReplayCall.Munlockall,
+        ["mincore"] = ReplayCall.Mincore,
+        ["syscall_0x1ce"] = ReplayCall.Syscall0x1ce,
+        ["mseal"] = ReplayCall.Mseal,
+        ["execve"] = ReplayCall.Execve,
+        ["execveat"] = ReplayCall.Execveat,
+        ["clone"] = ReplayCall.Clone,
+        ["clone3"] = ReplayCall.Clone3,
+        ["fork"] = ReplayCall.Fork,
+        ["vfork"] = ReplayCall.Vfork,
+        ["exit"] = ReplayCall.Exit,
+        ["exit_group"] = ReplayCall.ExitGroup,
+        ["openat"] = ReplayCall.Openat,
+        ["openat2"] = ReplayCall.Openat2,
+        ["open"] = ReplayCall.Open,
+        ["creat"] = ReplayCall.Creat,
+        ["chdir"] = ReplayCall.Chdir,
+        ["fchdir"] = ReplayCall.Fchdir,
+        ["getcwd"] = ReplayCall.Getcwd,
+        ["close"] = ReplayCall.Close,
+        ["dup"] = ReplayCall.Dup,
+        ["dup2"] = ReplayCall.Dup2,
+        ["dup3"] = ReplayCall.Dup3,
+        ["fcntl"] = ReplayCall.Fcntl,
+        ["fcntl64"] = ReplayCall.Fcntl64,
+        ["newfstatat"] = ReplayCall.Newfstatat,
+        ["fstat"] = ReplayCall.Fstat,
+        ["statx"] = ReplayCall.Statx,
+        ["memfd_create"] = ReplayCall.MemfdCreate,
+        ["pipe"] = ReplayCall.Pipe,
+        ["pipe2"] = ReplayCall.Pipe2,
+        ["socket"] = ReplayCall.Socket,
+        ["eventfd"] = ReplayCall.Eventfd,
+        ["eventfd2"] = ReplayCall.Eventfd2,
+        ["epoll_create"] = ReplayCall.EpollCreate,
+        ["epoll_create1"] = ReplayCall.EpollCreate1,
+        ["timerfd_create"] = ReplayCall.TimerfdCreate,
+        ["signalfd"] = ReplayCall.Signalfd,
+        ["signalfd4"] = ReplayCall.Signalfd4,
+        ["inotify_init"] = ReplayCall.InotifyInit,
+        ["inotify_init1"] = ReplayCall.InotifyInit1,
+        ["userfaultfd"] = ReplayCall.Userfaultfd,
+        ["ftruncate"] = ReplayCall.Ftruncate,
+        ["unlink"] = ReplayCall.Unlink,
+        ["unlinkat"] = ReplayCall.Unlinkat,
+        ["shmget"] = ReplayCall.Shmget,
+        ["shmat"] = ReplayCall.Shmat,
+        ["shmdt"] = ReplayCall.Shmdt,
+        ["shmctl"] = ReplayCall.Shmctl,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Applies one call; false when the model has no handler for it.</summary>
     private bool Handle(Process.Task task, StraceEvent ev, string fileName)
     {
-        if (!s_handled.Contains(ev.Name))
+        if (!s_calls.TryGetValue(ev.Name, out ReplayCall call))
         {
             return false;
         }
         ArgList a = ev.GetArgs();
         MmStruct? mm = task.Mm;
-        switch (ev.Name)
+        switch (call)
         {
-            case "mmap" when mm is not null:
+            case ReplayCall.Mmap when mm is not null:
                 ReplayMmap(task, mm, ev, a);
                 return true;
-            case "munmap" when mm is not null:
+            case ReplayCall.Munmap when mm is not null:
                 Compare(ev, mm.Munmap(U(a, 0), U(a, 1)));
                 return true;
-            case "mprotect" when mm is not null:
+            case ReplayCall.Mprotect when mm is not null:
                 Compare(ev, mm.Mprotect(U(a, 0), U(a, 1), F(a, 2, FlagTables.Prot)));
                 return true;
-            case "mremap" when mm is not null:
+            case ReplayCall.Mremap when mm is not null:
                 ReplayMremap(mm, ev, a);
                 return true;
-            case "brk" when mm is not null:
+            case ReplayCall.Brk when mm is not null:
                 ReplayBrk(mm, ev, a);
                 return true;
-            case "madvise" when mm is not null:
+            case ReplayCall.Madvise when mm is not null:
                 ReplayMadvise(mm, ev, a);
                 return true;
-            case "mlock" when mm is not null:
+            case ReplayCall.Mlock when mm is not null:
                 Compare(ev, mm.Mlock(U(a, 0), U(a, 1)));
                 return true;
-            case "mlock2" when mm is not null:
+            case ReplayCall.Mlock2 when mm is not null:
                 Compare(ev, mm.Mlock(U(a, 0), U(a, 1), F(a, 2, FlagTables.Mlock)));
                 return true;
-            case "munlock" when mm is not null:
+            case ReplayCall.Munlock when mm is not null:
                 Compare(ev, mm.Munlock(U(a, 0), U(a, 1)));
                 return true;
-            case "mlockall" when mm is not null:
+            case ReplayCall.Mlockall when mm is not null:
                 Compare(ev, mm.Mlockall(F(a, 0, FlagTables.Mcl)));
                 return true;
-            case "munlockall" when mm is not null:
+            case ReplayCall.Munlockall when mm is not null:
                 Compare(ev, mm.Munlockall());
                 return true;
-            case "mincore" when mm is not null:
+            case ReplayCall.Mincore when mm is not null:
                 InferFromMincore(mm, ev, a);
                 Compare(ev, mm.MincoreCheck(U(a, 0), U(a, 1)));
                 return true;
-            case "shmget":
+            case ReplayCall.Shmget:
                 ReplayShmget(ev, a);
                 return true;
-            case "shmat" when mm is not null:
+            case ReplayCall.Shmat when mm is not null:
                 ReplayShmat(mm, ev, a);
                 return true;
-            case "shmdt" when mm is not null:
+            case ReplayCall.Shmdt when mm is not null:
                 Compare(ev, mm.Shmdt(U(a, 0)));
                 return true;
-            case "shmctl":
+            case ReplayCall.Shmctl:
                 if (ev.HasResult && ev.Result == 0 && F(a, 1, FlagTables.Ipc) == 0 && Kernel.ShmSegments.TryGetValue(I(a, 0), out ShmSegment? rm))
                 {
                     rm.Removed = true;
                 }
                 return true;
-            case "syscall_0x1ce" or "mseal" when mm is not null:
+            case ReplayCall.Syscall0x1ce or ReplayCall.Mseal when mm is not null:
                 Compare(ev, mm.Mseal(U(a, 0), U(a, 1), U(a, 2)));
                 return true;
             default:
-                return HandleProcess(task, ev, a, fileName) || HandleFiles(task, ev, a);
+                return HandleProcess(call, task, ev, a, fileName) || HandleFiles(call, task, ev, a);
         }
     }
 

@@ -16,24 +16,24 @@ public sealed partial class Replayer
 
     private readonly Dictionary<int, ulong> _pendingCloneFlags = new();
 
-    private bool HandleProcess(Process.Task task, StraceEvent ev, ArgList a, string fileName)
+    private bool HandleProcess(ReplayCall call, Process.Task task, StraceEvent ev, ArgList a, string fileName)
     {
-        switch (ev.Name)
+        switch (call)
         {
-            case "execve" or "execveat":
+            case ReplayCall.Execve or ReplayCall.Execveat:
                 if (ev.HasResult && ev.Result == 0)
                 {
                     ReplayExecve(task, ev, a, fileName);
                 }
                 return true;
-            case "clone" or "clone3" or "fork" or "vfork":
+            case ReplayCall.Clone or ReplayCall.Clone3 or ReplayCall.Fork or ReplayCall.Vfork:
                 ReplayClone(task, ev, a);
                 return true;
-            case "exit_group":
+            case ReplayCall.ExitGroup:
                 Snapshot(task);
                 Kernel.ExitGroup(task);
                 return true;
-            case "exit":
+            case ReplayCall.Exit:
                 Kernel.Exit(task);
                 return true;
             default:
