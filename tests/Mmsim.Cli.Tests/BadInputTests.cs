@@ -74,4 +74,68 @@ public sealed class BadInputTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    private static (int Status, string Err) RunOnLog(byte[] content, string name = "t.log", string? sideFile = null, string? sideText = null)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mmsim-bad-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        string log = Path.Combine(dir, name);
+        File.WriteAllBytes(log, content);
+        if (sideFile is not null)
+        {
+            File.WriteAllText(Path.Combine(dir, sideFile), sideText);
+        }
+        try
+        {
+            (int status, _, string err) = Run("replay", log);
+            return (status, err);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BinaryJunkIsExit2WithOneLine()
+    {
+        var junk = new byte[4096];
+        new Random(1234).NextBytes(junk);
+        (int status, string err) = RunOnLog(junk);
+        Assert.Equal(2, status);
+        Assert.Contains("t.log:1:", err, StringComparison.Ordinal);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void LineCutOffAtEndOfInputIsExit2()
+    {
+        (int status, string err) = RunOnLog("7 brk(NULL) = 0x555555559000\n7 mmap(NULL, 4096, PROT_READ|PROT_WRI"u8.ToArray());
+        Assert.Equal(2, status);
+        Assert.Contains("t.log:2:", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingElfIsExit2NamingTheLine()
+    {
+        (int status, string err) = RunOnLog("7 brk(NULL) = 0x555555559000\n7 execve(\"/nonexistent/prog\", [\"prog\"], []) = 0\n"u8.ToArray());
+        Assert.Equal(2, status);
+        Assert.Contains("t.log:2: execve: /nonexistent/prog not found", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BrokenRecorderMetadataIsExit2NamingTheFile()
+    {
+        (int status, string err) = RunOnLog("7 brk(NULL) = 0x555555559000\n"u8.ToArray(), sideFile: "processes.json", sideText: "{\"cwd\": ");
+        Assert.Equal(2, status);
+        Assert.Contains("processes.json:1: not valid JSON", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RelativeCwdIsAUsageError()
+    {
+        (int status, _, string err) = Run("replay", "x.log", "--cwd", "relative/dir");
+        Assert.Equal(2, status);
+        Assert.Contains("--cwd relative/dir", err, StringComparison.Ordinal);
+    }
 }
