@@ -110,8 +110,11 @@ public sealed partial class MmStruct
             {
                 return err;
             }
+            // Continue after the VMA now holding the range, which a merge with the next VMA
+            // may have carried past tmp (the kernel reads the iterator's end, as mprotect does).
+            tmp = prev!.End;
             nstart = tmp;
-            cur = prev!.Next;
+            cur = prev.Next;
         }
         return tmp < end ? -Errno.ENOMEM : 0;
     }

@@ -182,6 +182,7 @@ public sealed partial class MmStruct
     private long ExpandInPlace(Vma vma, ulong addr, ulong delta)
     {
         ulong pages = Page.Pages(delta);
+        ulong oldEnd = vma.End;
         if ((vma.Flags & VmFlags.Account) != 0)
         {
             if (!VmEnoughMemory(pages))
@@ -207,7 +208,8 @@ public sealed partial class MmStruct
         if ((merged.Flags & VmFlags.Locked) != 0)
         {
             LockedVm += pages;
-            RequestPopulate(addr + (merged.End - addr) - delta, delta);
+            // The added pages, [addr + old_len, addr + new_len): a merge with next may extend merged further.
+            RequestPopulate(oldEnd, delta);
         }
         return (long)addr;
     }

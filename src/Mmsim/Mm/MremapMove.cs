@@ -38,6 +38,12 @@ public sealed partial class MmStruct
             if (old is not null)
             {
                 old.Flags &= ~VmFlags.LockedMask;
+                // dontunmap_complete(): a source moved in full no longer needs its anon_vma links.
+                if (old != newVma && old.Start == oldAddr && old.End == oldAddr + oldLen)
+                {
+                    old.AnonVma = null;
+                    old.AnonVmaChainShared = false;
+                }
             }
             if ((vmFlags & VmFlags.Locked) != 0)
             {

@@ -53,7 +53,17 @@ internal static class VmaMerge
         {
             return false;
         }
-        return prev.AnonVma is null || next.AnonVma is null || prev.AnonVma == next.AnonVma;
+        if (prev.AnonVma is null && next.AnonVma is null)
+        {
+            return true;
+        }
+        // is_mergeable_anon_vma(): one side without an anon_vma takes the other's, unless that one
+        // still links to a parent's (a forked child's VMA); otherwise they must share it.
+        if (prev.AnonVma is null || next.AnonVma is null)
+        {
+            return !HadUncowedParents(prev.AnonVma is not null ? prev : next);
+        }
+        return prev.AnonVma == next.AnonVma;
     }
 
     /// <summary>
