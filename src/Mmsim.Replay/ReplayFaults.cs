@@ -26,7 +26,7 @@ namespace Mmsim.Replay;
 public sealed partial class Replayer
 {
     private readonly List<long> _vector = new();
-    private readonly List<(MmStruct Mm, ulong Addr)> _assumedWrites = new();
+    private readonly List<(MmStruct Mm, ulong Addr, ulong End)> _assumedWrites = new();
 
     /// <summary>Faults inferred from the log and applied to the model.</summary>
     public long FaultsInferred { get; private set; }
@@ -137,21 +137,22 @@ public sealed partial class Replayer
         }
         if (!touched && _options.AssumeWrites && (_plan is null || !_plan.Untouched.Contains(origin)))
         {
-            _assumedWrites.Add((mm, start));
+            _assumedWrites.Add((mm, start, start + Page.Align(len)));
         }
     }
 
     /// <summary>
-    /// Carries out the assumed writes to mm: called when one of its tasks makes a call that is
-    /// not address-space management (or enters exit_group), the point by which a program has
-    /// used what it mapped. Deferring them past a run of mmap/mprotect/munmap calls lets a
+    /// Carries out the assumed writes to mm (those in [start, end)): called when one of its tasks
+    /// makes a call that is not address-space management (or enters exit_group), the point by
+    /// which a program has used what it mapped, and for the range an munmap, mprotect, mremap,
+    /// madvise or mlock is about to reshape. Deferring them past a run of mmap/mprotect/munmap calls lets a
     /// range be split (a guard page) or merged before the write, as programs do.
     /// </summary>
-    private void FlushAssumedWrites(MmStruct mm)
+    private void FlushAssumedWrites(MmStruct mm, ulong start = 0, ulong end = ulong.MaxValue)
     {
         for (int i = 0; i < _assumedWrites.Count; i++)
         {
-            if (ReferenceEquals(_assumedWrites[i].Mm, mm))
+            if (ReferenceEquals(_assumedWrites[i].Mm, mm) && _assumedWrites[i].Addr < end && start < _assumedWrites[i].End)
             {
                 TouchPage(mm, _assumedWrites[i].Addr, onlyWritable: true);
                 _assumedWrites.RemoveAt(i);

@@ -89,6 +89,12 @@ public sealed partial class Replayer
         }
         ArgList a = ev.GetArgs();
         MmStruct? mm = task.Mm;
+        if (_assumedWrites.Count > 0 && mm is not null && call is ReplayCall.Munmap or ReplayCall.Mprotect or ReplayCall.Mremap
+            or ReplayCall.Madvise or ReplayCall.Mlock or ReplayCall.Mlock2 or ReplayCall.Munlock)
+        {
+            // A program that reshapes memory it mapped has been using it.
+            FlushAssumedWrites(mm, U(a, 0), U(a, 0) + Page.Align(U(a, 1)));
+        }
         switch (call)
         {
             case ReplayCall.Mmap when mm is not null:

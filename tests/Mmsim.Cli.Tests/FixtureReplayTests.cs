@@ -14,10 +14,9 @@ public sealed class FixtureReplayTests
     /// <summary>
     /// Lines (expected => model) that no strace log can settle, by fixture/pid.
     /// s07: the program creates s07.dat and deletes it; its inode number is in no call's output.
-    /// s01, s05: whether a program wrote a mapping between two calls is not in the log; the
-    /// replay assumes memory is written when the program next does something other than manage
-    /// its address space, which these two scenarios contradict (s01 never writes a[2]; s05
-    /// writes M between its mmap and mremap).
+    /// s01: whether a program wrote a mapping is not in the log; the replay assumes memory is
+    /// written when the program next does something other than manage its address space (or
+    /// reshapes it), and s01 never writes a[2].
     /// </summary>
     private static readonly Dictionary<string, string[]> s_knownDifferences = new()
     {
@@ -26,12 +25,6 @@ public sealed class FixtureReplayTests
             "- 7ffff7faa000-7ffff7fba000 rw-p 00000000 00:00 0",
             "+ 7ffff7faa000-7ffff7fb8000 rw-p 00000000 00:00 0",
             "+ 7ffff7fb8000-7ffff7fba000 rw-p 00000000 00:00 0",
-        ],
-        ["s05_mremap/17594"] =
-        [
-            "- 7ffff7db6000-7ffff7dbe000 rw-p 00000000 00:00 0",
-            "- 7ffff7dbe000-7ffff7dca000 rw-p 00000000 00:00 0",
-            "+ 7ffff7db6000-7ffff7dca000 rw-p 00000000 00:00 0",
         ],
     };
 
