@@ -10,6 +10,8 @@ internal static class Program
         Usage:
           mmsim demo                      replay a recorded real program (sleep 0.1) and show its maps
           mmsim replay TRACE [options]    replay an `strace -f` log on the model
+          mmsim bench vma [options]       time VMA operations on the model and on this kernel
+                                          (mmsim bench --help for its options)
           mmsim help                      this text
 
         replay options:
@@ -61,6 +63,7 @@ internal static class Program
         {
             "replay" => ReplayCommand.Run(args[1..], stdout, stderr),
             "demo" => DemoCommand.Run(args[1..], stdout, stderr),
+            "bench" => BenchCommand.Run(args[1..], stdout, stderr),
             _ => throw new UsageException($"unknown command '{args[0]}' (try: mmsim help)"),
         };
     }
