@@ -258,7 +258,7 @@ internal static class VmaMerge
     /// <summary>Unlinks a VMA absorbed by a merge (map_count drops; the pages stay accounted to the survivor).</summary>
     private static void RemoveVma(MmStruct mm, Vma vma)
     {
-        mm.Vmas.Remove(vma);
+        mm.Vmas.RemoveAbsorbed(vma);
         mm.OnVmaFreed(vma);
     }
 
@@ -274,14 +274,16 @@ internal static class VmaMerge
             created.EndField = addr;
             ulong oldStart = vma.Start;
             vma.PgOff += Page.Pages(addr - oldStart);
-            mm.Vmas.SetRange(vma, addr, vma.End);
+            // Both bounds move at once: InsertAfter then writes vma's hole (now 0) just once.
+            vma.StartField = addr;
             mm.Vmas.InsertAfter(vma.Prev, created);
         }
         else
         {
             created.StartField = addr;
             created.PgOff += Page.Pages(addr - vma.Start);
-            mm.Vmas.SetRange(vma, vma.Start, addr);
+            // No transient hole above vma: created fills [addr, old end) as vma shrinks.
+            vma.EndField = addr;
             mm.Vmas.InsertAfter(vma, created);
         }
         mm.OnVmaCreated(created);

@@ -142,7 +142,15 @@ public sealed partial class VmaTree
     }
 
     /// <summary>Removes a VMA from the tree and the list.</summary>
-    public void Remove(Vma vma)
+    public void Remove(Vma vma) => Remove(vma, absorbed: false);
+
+    /// <summary>
+    /// Removes a VMA whose range a neighbour takes over right after (a merge): the hole below the
+    /// next VMA is left as if the range stayed covered, so no transient hole climbs the tree.
+    /// </summary>
+    public void RemoveAbsorbed(Vma vma) => Remove(vma, absorbed: true);
+
+    private void Remove(Vma vma, bool absorbed)
     {
         if (_cache == vma)
         {
@@ -150,9 +158,11 @@ public sealed partial class VmaTree
         }
         Vma? prev = vma.PrevLink;
         Vma? next = vma.NextLink;
+        Vma? swapped = null;
         if (vma.Left is not null && vma.Right is not null)
         {
             SwapWithSuccessor(vma, next!);
+            swapped = next;
         }
         Vma? child = vma.Left ?? vma.Right;
         Vma? parent = vma.Parent;
@@ -166,10 +176,10 @@ public sealed partial class VmaTree
         vma.Left = vma.Right = vma.Parent = null;
         if (next is not null)
         {
-            next.GapBelow = next.StartField - (prev is null ? 0 : prev.EndField);
+            next.GapBelow = next.StartField - (absorbed ? vma.EndField : prev is null ? 0 : prev.EndField);
             PropagateGap(next);
         }
-        Rebalance(parent);
+        Rebalance(parent, swapped);
     }
 
     /// <summary>

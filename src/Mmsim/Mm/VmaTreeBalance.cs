@@ -44,13 +44,29 @@ public sealed partial class VmaTree
         }
     }
 
-    /// <summary>Walks from n to the root, recomputing and rotating where the AVL balance is broken.</summary>
-    private void Rebalance(Vma? n)
+    /// <summary>
+    /// Walks from n towards the root, recomputing and rotating where the AVL balance is broken;
+    /// stops at the first balanced node whose height and subtree gap did not change (nothing above
+    /// it can have). When a removal moved <paramref name="through"/> (the successor) into the
+    /// removed node's place, its ancestors were computed from the removed node: no stop until above it.
+    /// </summary>
+    private void Rebalance(Vma? n, Vma? through = null)
     {
         while (n is not null)
         {
+            bool mayStop = through is null;
+            if (n == through)
+            {
+                through = null;
+            }
+            int oldHeight = n.Height;
+            ulong oldGap = n.MaxGap;
             Recompute(n);
             int balance = HeightOf(n.Left) - HeightOf(n.Right);
+            if (mayStop && balance >= -1 && balance <= 1 && n.Height == oldHeight && n.MaxGap == oldGap)
+            {
+                return;
+            }
             if (balance > 1)
             {
                 if (HeightOf(n.Left!.Left) < HeightOf(n.Left.Right))
