@@ -24,9 +24,10 @@ internal static class Program
           --cwd DIR          the directory the program started in, for relative paths (default:
                              the recorder's processes.json beside TRACE, else the current one)
           --no-assume-writes the program's own loads and stores are not in the log; by default
-                             each private writable area it maps is assumed written right away
-                             (its VMA gets an anon_vma, which changes later merges). Faults the
-                             log does show (mincore vectors, SIGSEGV) are always applied.
+                             each private writable area it maps is assumed written (its VMA gets
+                             an anon_vma, which changes later merges) by the time the program
+                             reshapes it, forks or exits. Faults the log does show (mincore
+                             vectors, SIGSEGV) are always applied.
           --quiet            print only the summary
 
         Files beside TRACE, when present: processes.json (the starting directory) and elf.json

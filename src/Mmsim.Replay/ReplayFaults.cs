@@ -14,8 +14,8 @@ namespace Mmsim.Replay;
 /// <item>a <c>SIGSEGV</c> with its <c>si_addr</c>: a fault the model must also refuse, with the
 /// same <c>si_code</c> (a checked event like a call);</item>
 /// <item>with <see cref="ReplayOptions.AssumeWrites"/>, a write to the first page of each private
-/// writable area the program maps or grows (mmap, brk, mremap), made when the process next does
-/// something other than manage its address space.</item>
+/// writable area the program maps or grows (mmap, brk, mremap), made when the program reshapes
+/// that area, forks or exits.</item>
 /// </list>
 /// A touch seen late (a resident page in a mincore vector) happened at some unknown time after
 /// the page was mapped, and the earliest time is the one that explains the kernel's merges: a
@@ -26,6 +26,7 @@ namespace Mmsim.Replay;
 public sealed partial class Replayer
 {
     private readonly List<long> _vector = new();
+    private const int MaxPendingWrites = 4096;
     private readonly List<(MmStruct Mm, ulong Addr, ulong End)> _assumedWrites = new();
 
     /// <summary>Faults inferred from the log and applied to the model.</summary>
@@ -137,16 +138,26 @@ public sealed partial class Replayer
         }
         if (!touched && _options.AssumeWrites && (_plan is null || !_plan.Untouched.Contains(origin)))
         {
+            if (_assumedWrites.Count >= MaxPendingWrites)
+            {
+                // Memory left alone for thousands of mappings has been used by now: the oldest half lands.
+                for (int i = 0; i < MaxPendingWrites / 2; i++)
+                {
+                    TouchPage(_assumedWrites[i].Mm, _assumedWrites[i].Addr, onlyWritable: true);
+                }
+                _assumedWrites.RemoveRange(0, MaxPendingWrites / 2);
+            }
             _assumedWrites.Add((mm, start, start + Page.Align(len)));
         }
     }
 
     /// <summary>
-    /// Carries out the assumed writes to mm (those in [start, end)): called when one of its tasks
-    /// makes a call that is not address-space management (or enters exit_group), the point by
-    /// which a program has used what it mapped, and for the range an munmap, mprotect, mremap,
-    /// madvise or mlock is about to reshape. Deferring them past a run of mmap/mprotect/munmap calls lets a
-    /// range be split (a guard page) or merged before the write, as programs do.
+    /// Carries out the assumed writes to mm (those in [start, end)): called for the range an
+    /// munmap, mprotect, mremap, madvise or mlock is about to reshape (a program reshapes memory
+    /// it has been using), for the whole mm before a fork (the child inherits what the parent
+    /// wrote) and at exit_group. Until then a write changes nothing a later merge could see
+    /// differently, except between two separately written areas a later mapping fills the hole
+    /// between, which programs rarely do and scenario programs that leave memory untouched do.
     /// </summary>
     private void FlushAssumedWrites(MmStruct mm, ulong start = 0, ulong end = ulong.MaxValue)
     {
@@ -160,10 +171,6 @@ public sealed partial class Replayer
             }
         }
     }
-
-    /// <summary>True for the calls that only manage the address space (no use of its memory).</summary>
-    private static bool IsAddressSpaceCall(string name) => name is "mmap" or "munmap" or "mprotect" or "mremap" or "brk"
-        or "madvise" or "mlock" or "mlock2" or "munlock" or "mlockall" or "munlockall" or "mincore" or "mseal" or "syscall_0x1ce";
 
     /// <summary>A fault on one page, a write where the VMA is private and writable; true if allowed.</summary>
     private bool TouchPage(MmStruct mm, ulong page, bool onlyWritable = false)

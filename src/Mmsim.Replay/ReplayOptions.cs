@@ -15,8 +15,9 @@ public sealed record ReplayOptions
 {
     /// <summary>
     /// The program writes the first page of every private writable area a call gives it
-    /// (mmap, brk growth, mremap growth), so the area gets its anon_vma as
-    /// the kernel's first write fault gives it. On by default: programs use the memory they map.
+    /// (mmap, brk growth, mremap growth) by the time it reshapes that area, forks or exits, so
+    /// the area gets its anon_vma as the kernel's first write fault gives it. On by default:
+    /// programs use the memory they map.
     /// </summary>
     public bool AssumeWrites { get; init; } = true;
 

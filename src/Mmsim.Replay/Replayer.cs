@@ -115,7 +115,7 @@ public sealed partial class Replayer
     private void Syscall(StraceEvent ev, string fileName)
     {
         Process.Task task = TaskFor(ev.Pid, ev.Line);
-        if (_assumedWrites.Count > 0 && task.Mm is { } mm && !IsAddressSpaceCall(ev.Name))
+        if (_assumedWrites.Count > 0 && task.Mm is { } mm && ev.Name is "clone" or "fork" or "vfork" or "clone3")
         {
             FlushAssumedWrites(mm);
         }
