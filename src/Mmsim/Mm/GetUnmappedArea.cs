@@ -21,7 +21,8 @@ public sealed partial class MmStruct
 {
     /// <summary>
     /// __get_unmapped_area(): returns the address for a mapping of len bytes, or -errno.
-    /// Anonymous private lengths that are multiples of 2 MiB, with no hint, are THP-aligned.
+    /// Anonymous private lengths that are multiples of 2 MiB, with no hint, are THP-aligned, and
+    /// so are file mappings that can hold a whole aligned 2 MiB of the file.
     /// </summary>
     internal long GetUnmappedArea(OpenFile? file, ulong addr, ulong len, ulong pgoff, int flags, VmFlags vmFlags)
     {
@@ -35,9 +36,10 @@ public sealed partial class MmStruct
             pgoff = 0;
         }
         long result;
-        if (!shmemArea && file is null && addr == 0 && Config.ThpEnabled && (len & (Page.PmdSize - 1)) == 0)
+        if (Config.ThpEnabled && (FileUsesThpArea(file, flags)
+            || (!shmemArea && file is null && addr == 0 && (len & (Page.PmdSize - 1)) == 0)))
         {
-            result = ThpGetUnmappedArea(addr, len, pgoff, flags, vmFlags);
+            result = ThpGetUnmappedArea(file, addr, len, pgoff, flags, vmFlags);
         }
         else
         {
@@ -64,22 +66,40 @@ public sealed partial class MmStruct
     }
 
     /// <summary>
+    /// Files whose get_unmapped_area is thp_get_unmapped_area(): regular files on a disk file
+    /// system (ext4 here) and private mappings of /dev/zero. shmem and tmpfs files (no huge pages
+    /// by default), SysV segments and other devices place their mappings like anonymous memory.
+    /// </summary>
+    private static bool FileUsesThpArea(OpenFile? file, int flags)
+    {
+        if (file is null || file.Shm is not null)
+        {
+            return false;
+        }
+        return (file.Inode.Kind == InodeKind.Regular && file.Inode.DevMajor != 0)
+            || (file.IsDevZero && (flags & MapFlags.Shared) == 0);
+    }
+
+    /// <summary>
     /// __thp_get_unmapped_area(): asks for len + 2 MiB and returns a 2 MiB-aligned address
     /// inside it (the top one when searching top-down).
     /// </summary>
-    private long ThpGetUnmappedArea(ulong addr, ulong len, ulong pgoff, int flags, VmFlags vmFlags)
+    private long ThpGetUnmappedArea(OpenFile? file, ulong addr, ulong len, ulong pgoff, int flags, VmFlags vmFlags)
     {
         ulong size = Page.PmdSize;
         ulong off = pgoff << Page.Shift;
+        ulong offEnd = off + len;
+        ulong offAlign = (off + size - 1) & ~(size - 1);
         ulong lenPad = len + size;
-        if (lenPad < len || off + lenPad < off)
+        if (offEnd <= offAlign || offEnd - offAlign < size || lenPad < len || off + lenPad < off)
         {
-            return ArchGetUnmappedArea(null, addr, len, pgoff, flags, vmFlags);
+            // The mapping cannot hold one aligned huge page of the object (or the padding overflows).
+            return ArchGetUnmappedArea(file, addr, len, pgoff, flags, vmFlags);
         }
-        long ret = ArchGetUnmappedArea(null, addr, lenPad, pgoff, flags, vmFlags);
+        long ret = ArchGetUnmappedArea(file, addr, lenPad, pgoff, flags, vmFlags);
         if (Errno.IsError(ret))
         {
-            return ArchGetUnmappedArea(null, addr, len, pgoff, flags, vmFlags);
+            return ArchGetUnmappedArea(file, addr, len, pgoff, flags, vmFlags);
         }
         ulong r = (ulong)ret;
         if (r == addr)

@@ -190,4 +190,24 @@ public sealed class PlacementTests
         Assert.Equal(0x40001000L, MapAnywhere(mm, 0, 1, R, flags));
         Assert.Equal("[0x40000000-0x40001000 rw-p pg=0x40000 ac] [0x40001000-0x40002000 r--p pg=0x40001]", mm.Maps());
     }
+
+    [Fact]
+    public void AFileMappingHoldingAWholeHugePageIsPmdAligned()
+    {
+        // As ld.so maps a 2.04 MiB library (recorded: gcc's cc1 maps libisl.so.23 this way):
+        //   search for len + 2 MiB below T, then start at the 2 MiB boundary inside the hole.
+        //   0x7ffff7c00000                 T
+        //   |LLLLLLLLLLLLLLLLLLLLLLL|...pad...|
+        MmStruct mm = NewMm();
+        Mmsim.Fs.OpenFile lib = OpenFile(NewInode("/usr/lib/libbig.so", pages: 600));
+        long big = mm.Checked(mm.Mmap(0, 2137880, R, MapFlags.Private, lib, 0));
+        Assert.Equal(0x7ffff7c00000L, big);
+        // 1.9 MiB cannot hold an aligned 2 MiB of the file: placed as usual, in the highest
+        // hole that fits (the padding's unused top, between the library's end and T).
+        long small = mm.Checked(mm.Mmap(0, 1974096, R, MapFlags.Private, OpenFile(NewInode("/usr/lib/libc.so", pages: 600)), 0));
+        Assert.Equal((long)(T - Page.Align(1974096)), small);
+        // Nor can 2 MiB of the file starting at an unaligned offset: right below the library.
+        long offset = mm.Checked(mm.Mmap(0, 2 * 1024 * 1024, R, MapFlags.Private, OpenFile(NewInode("/usr/lib/x.so", pages: 600)), 0x1000));
+        Assert.Equal(0x7ffff7a00000L, offset);
+    }
 }
