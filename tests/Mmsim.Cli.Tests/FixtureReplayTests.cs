@@ -98,9 +98,9 @@ public sealed class FixtureReplayTests
         }
         // 27 from the oracle's fixtures; recorded here with the oracle's capture.py on the same
         // kernel: m01 (SysV shm), m02 (mlock/madvise/mremap/mseal mix), h_* (real programs:
-        // date, find, gcc -c, gzip, ls, perl, python threads and subprocesses, a shell pipeline,
-        // sort), 23 more.
-        Assert.Equal(50, total);
+        // date, find, gcc -c, git, gzip, java (17 threads), ls, node, perl, python threads and
+        // subprocesses, a shell pipeline, sort, tclsh), 27 more.
+        Assert.Equal(54, total);
     }
 
     [Theory]
