@@ -18,7 +18,9 @@ internal static class Program
           --check            (default) the model chooses every result; each call whose result
                              differs from the recorded one is reported with its line number
           --follow           impose the recorded result where the model would differ (logs taken
-                             with ASLR on, or racing threads); divergences are still counted
+                             with ASLR on, or racing threads); divergences are still counted.
+                             exec's random heap start, mmap base and PIE load bias are read off
+                             the first brk, mmap and RELRO mprotect (the stack top stays put)
           --root DIR         look files up under DIR first (each fixture has a root/), then on the host
           --proc-dir DIR     write DIR/PID/maps for each process when it enters exit_group
           --cwd DIR          the directory the program started in, for relative paths (default:

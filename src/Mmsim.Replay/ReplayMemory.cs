@@ -104,7 +104,10 @@ public sealed partial class Replayer
                 Compare(ev, mm.Munmap(U(a, 0), U(a, 1)));
                 return true;
             case ReplayCall.Mprotect when mm is not null:
-                Compare(ev, mm.Mprotect(U(a, 0), U(a, 1), F(a, 2, FlagTables.Prot)));
+                if (Compare(ev, mm.Mprotect(U(a, 0), U(a, 1), F(a, 2, FlagTables.Prot))) && ev.Result == 0 && FollowExeBias(mm, U(a, 0)))
+                {
+                    mm.Mprotect(U(a, 0), U(a, 1), F(a, 2, FlagTables.Prot));
+                }
                 return true;
             case ReplayCall.Mremap when mm is not null:
                 ReplayMremap(mm, ev, a);
@@ -182,6 +185,10 @@ public sealed partial class Replayer
         if (!Errno.IsError(model))
         {
             mm.Munmap((ulong)model, len);
+            if (addr == 0 && (flags & MapFlags.Fixed) == 0 && !Errno.IsError(ev.Result))
+            {
+                FollowMmapBase(mm, (ulong)model, (ulong)ev.Result);
+            }
         }
         if (!Errno.IsError(ev.Result))
         {
@@ -267,6 +274,10 @@ public sealed partial class Replayer
     {
         ulong oldBrk = mm.Brk;
         long model = mm.SysBrk(U(a, 0));
+        if (_mode == ReplayMode.Follow && ev.HasResult && ev.Result != model && U(a, 0) == 0)
+        {
+            FollowBrk(mm, ev.Result);
+        }
         if (Page.Align(mm.Brk) > Page.Align(oldBrk))
         {
             AfterMap(mm, Page.Align(oldBrk), Page.Align(mm.Brk) - Page.Align(oldBrk), ev.Line);

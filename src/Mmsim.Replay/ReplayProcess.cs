@@ -126,6 +126,7 @@ public sealed partial class Replayer
         {
             Fail(fileName, ev, $"execve of {path}: the model's ELF loader failed with errno {-err}");
         }
+        NoteExecLayout(task.Mm!, exe, exeFile);
         _snapshots.Remove(task.Tgid);
     }
 
