@@ -3,7 +3,8 @@ namespace Mmsim.Cli.Tests;
 /// <summary>Bad input to the CLI ends in one line naming the problem and exit status 2, never a stack trace.</summary>
 public sealed class BadInputTests
 {
-    private static (int Status, string Out, string Err) Run(params string[] args)
+    /// <summary>Runs a command line in this process, as Main would (a UsageException is exit status 2).</summary>
+    internal static (int Status, string Out, string Err) Run(params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();

@@ -56,7 +56,7 @@ public sealed partial class BenchCommandTests
     [InlineData("--only", "--only needs a value")]
     public void BadOptionIsOneLineAndExit2(string option, string message)
     {
-        (int status, _, string err) = RunInProcess("bench", "vma", option);
+        (int status, _, string err) = BadInputTests.Run("bench", "vma", option);
         Assert.Equal(2, status);
         Assert.Contains(message, err, StringComparison.Ordinal);
         Assert.Single(err.Trim().Split('\n'));
@@ -65,37 +65,20 @@ public sealed partial class BenchCommandTests
     [Fact]
     public void BadValuesAreExit2()
     {
-        Assert.Equal(2, RunInProcess("bench", "vma", "--iterations", "0").Status);
-        Assert.Equal(2, RunInProcess("bench", "vma", "--only", "nope").Status);
-        Assert.Equal(2, RunInProcess("bench", "fs").Status);
+        Assert.Equal(2, BadInputTests.Run("bench", "vma", "--iterations", "0").Status);
+        Assert.Equal(2, BadInputTests.Run("bench", "vma", "--only", "nope").Status);
+        Assert.Equal(2, BadInputTests.Run("bench", "fs").Status);
     }
 
     [Fact]
     public void BareBenchAndHelpPrintUsage()
     {
-        (int status, string stdout, _) = RunInProcess("bench");
+        (int status, string stdout, _) = BadInputTests.Run("bench");
         Assert.Equal(2, status);
         Assert.Contains("mmsim bench vma", stdout, StringComparison.Ordinal);
-        (status, stdout, _) = RunInProcess("bench", "--help");
+        (status, stdout, _) = BadInputTests.Run("bench", "--help");
         Assert.Equal(0, status);
         Assert.Contains("mprotect_split_60k", stdout, StringComparison.Ordinal);
-    }
-
-    private static (int Status, string Out, string Err) RunInProcess(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int status;
-        try
-        {
-            status = Program.Run(args, o, e);
-        }
-        catch (UsageException ex)
-        {
-            e.WriteLine("mmsim: " + ex.Message);
-            status = 2;
-        }
-        return (status, o.ToString(), e.ToString());
     }
 
     /// <summary>Runs the built CLI (Mmsim.Cli.dll beside the tests) in a child process with the same dotnet host.</summary>
