@@ -10,7 +10,7 @@ public static class ProcMaps
     public const string VsyscallLine = "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]";
 
     /// <summary>Column where names start, minus one: seq_setwidth(25 + 6 * sizeof(void *) - 1).</summary>
-    private const int PadWidth = 72;
+    public const int NamePadWidth = 72;
 
     /// <summary>Writes the whole maps text of an mm, one line per VMA, then [vsyscall].</summary>
     public static string Format(MmStruct mm)
@@ -51,7 +51,7 @@ public static class ProcMaps
         string? name = Name(mm, vma);
         if (name is not null)
         {
-            int pad = PadWidth - (sb.Length - lineStart);
+            int pad = NamePadWidth - (sb.Length - lineStart);
             if (pad > 0)
             {
                 sb.Append(' ', pad);
