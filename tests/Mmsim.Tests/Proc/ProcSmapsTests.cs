@@ -15,6 +15,7 @@ public sealed class ProcSmapsTests
             d.Add(Path.GetRelativePath(ProcFixtures.Machine(".."), f));
         }
         d.Add(Path.Combine("fixtures-machine", "procself", "smaps"));
+        d.Add(Path.Combine("fixtures-machine", "procflags", "smaps"));
         return d;
     }
 
