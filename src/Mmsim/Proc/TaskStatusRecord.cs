@@ -110,6 +110,25 @@ public sealed class TaskStatusRecord
 
     public ulong NonvoluntaryCtxtSwitches { get; set; }
 
+    /// <summary>A record with the identity the process model knows (comm, pid, tgid, parent's tgid,
+    /// and the same ids in the single pid namespace); everything else keeps its default.</summary>
+    public static TaskStatusRecord ForTask(Process.Task task, int threads = 1)
+    {
+        int ppid = task.Parent?.Tgid ?? 0;
+        return new TaskStatusRecord
+        {
+            Name = task.Comm,
+            Tgid = task.Tgid,
+            Pid = task.Pid,
+            PPid = ppid,
+            NsTgid = [task.Tgid],
+            NsPid = [task.Pid],
+            NsPgid = [task.Tgid],
+            NsSid = [task.Tgid],
+            Threads = threads,
+        };
+    }
+
     /// <summary>Reads the non-memory lines of a recorded status file. Throws
     /// <see cref="FormatException"/> on a malformed number.</summary>
     public static TaskStatusRecord Parse(string status)
