@@ -189,6 +189,9 @@ public sealed class KmemCache
             slab = new SlabPage(ObjsPerSlab);
             _slabs.Add(slab);
         }
+        // __folio_set_slab(): the head frame is PG_slab; Index holds the slab number for debugging.
+        _mem.Frame(pfn).Flags |= PageFlags.Slab;
+        _mem.Frame(pfn).Index = si;
         slab.Pfn = pfn;
         slab.InUse = 0;
         slab.FreeCount = ObjsPerSlab;

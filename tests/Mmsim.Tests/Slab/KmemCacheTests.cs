@@ -104,6 +104,7 @@ public sealed class KmemCacheTests
         KmemCache task = caches.TaskStruct!;
         long t = task.Alloc();
         Assert.Equal(free0 - 10, mem.FreePages);
+        Assert.Equal(PageFlags.Slab, mem.Frame((int)(t >> 12)).Flags & PageFlags.Slab);
         Assert.Equal(0, (t >> 12) & 7);
         Assert.Throws<ModelBugException>(() => task.Free(t + 8));
 
@@ -114,6 +115,23 @@ public sealed class KmemCacheTests
             "vm_area_struct        22     42    192   21    1 : tunables    0    0    0 : slabdata      2      2      0\n" +
             "task_struct            1      5   5888    5    8 : tunables    0    0    0 : slabdata      1      1      0\n",
             sb.ToString());
+    }
+
+    [Fact]
+    public void SlabInfoListsNewestFirst()
+    {
+        // slab_caches gets new caches at its head: the process caches first, then kmalloc-8k ..
+        // kmalloc-8, then kmalloc-192 and kmalloc-96 (created first), as on the real machine.
+        SlabCaches caches = SlabCaches.CreateStandard(new PhysMem(PhysMemConfig.OfSize(64UL << 20)));
+        caches.Kmalloc(100)!.Alloc();
+        string[] lines = SlabInfo.Format(caches).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(20, lines.Length);
+        Assert.StartsWith("anon_vma_chain         0      0     64   64    1 :", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("kmalloc-8k             0      0   8192    4    8 :", lines[7], StringComparison.Ordinal);
+        Assert.Equal("kmalloc-128            1     32    128   32    1 : tunables    0    0    0 : slabdata      1      1      0", lines[13]);
+        Assert.StartsWith("kmalloc-96 ", lines[^1], StringComparison.Ordinal);
+        Assert.Null(caches.Kmalloc(8193));
+        Assert.Equal("kmalloc-8", caches.Kmalloc(1)!.Name);
     }
 
     [Fact]
