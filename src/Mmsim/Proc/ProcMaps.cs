@@ -40,13 +40,15 @@ public static class ProcMaps
             offset = vma.PgOff << Page.Shift;
         }
         VmFlags f = vma.Flags;
-        sb.Append(vma.Start.ToString("x8")).Append('-').Append(vma.End.ToString("x8")).Append(' ');
+        ProcText.Hex(sb, vma.Start, 8).Append('-');
+        ProcText.Hex(sb, vma.End, 8).Append(' ');
         sb.Append((f & VmFlags.Read) != 0 ? 'r' : '-');
         sb.Append((f & VmFlags.Write) != 0 ? 'w' : '-');
         sb.Append((f & VmFlags.Exec) != 0 ? 'x' : '-');
         sb.Append((f & VmFlags.MayShare) != 0 ? 's' : 'p');
-        sb.Append(' ').Append(offset.ToString("x8")).Append(' ');
-        sb.Append(major.ToString("x2")).Append(':').Append(minor.ToString("x2")).Append(' ');
+        ProcText.Hex(sb.Append(' '), offset, 8).Append(' ');
+        ProcText.Hex(sb, major, 2).Append(':');
+        ProcText.Hex(sb, minor, 2).Append(' ');
         sb.Append(ino).Append(' ');
         string? name = Name(mm, vma);
         if (name is not null)

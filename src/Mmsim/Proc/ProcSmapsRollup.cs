@@ -35,7 +35,8 @@ public static class ProcSmapsRollup
     public static void Append(StringBuilder sb, ulong start, ulong end, in MemSizeStats mss)
     {
         int lineStart = sb.Length;
-        sb.Append(start.ToString("x8")).Append('-').Append(end.ToString("x8")).Append(" ---p 00000000 00:00 0 ");
+        ProcText.Hex(sb, start, 8).Append('-');
+        ProcText.Hex(sb, end, 8).Append(" ---p 00000000 00:00 0 ");
         int pad = ProcMaps.NamePadWidth - (sb.Length - lineStart);
         if (pad > 0)
         {

@@ -44,6 +44,24 @@ internal static class ProcText
         return sb.Append(v);
     }
 
+    /// <summary>"%0*lx": lower-case hex, zero-padded to <paramref name="minDigits"/>, without allocating.</summary>
+    public static StringBuilder Hex(StringBuilder sb, ulong v, int minDigits)
+    {
+        Span<char> buf = stackalloc char[16];
+        int n = 0;
+        do
+        {
+            buf[15 - n++] = "0123456789abcdef"[(int)(v & 0xf)];
+            v >>= 4;
+        }
+        while (v != 0);
+        if (minDigits > n)
+        {
+            sb.Append('0', minDigits - n);
+        }
+        return sb.Append(buf[(16 - n)..]);
+    }
+
     /// <summary>"NAME%8lu kB\n" for a byte count shown in kB.</summary>
     public static void Kb(StringBuilder sb, string label, ulong bytes) =>
         Dec(sb.Append(label), bytes >> 10, 8).Append(" kB\n");
