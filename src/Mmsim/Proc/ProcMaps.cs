@@ -10,7 +10,7 @@ public static class ProcMaps
     public const string VsyscallLine = "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]";
 
     /// <summary>Column where names start, minus one: seq_setwidth(25 + 6 * sizeof(void *) - 1).</summary>
-    private const int PadWidth = 72;
+    public const int NamePadWidth = 72;
 
     /// <summary>Writes the whole maps text of an mm, one line per VMA, then [vsyscall].</summary>
     public static string Format(MmStruct mm)
@@ -40,18 +40,20 @@ public static class ProcMaps
             offset = vma.PgOff << Page.Shift;
         }
         VmFlags f = vma.Flags;
-        sb.Append(vma.Start.ToString("x8")).Append('-').Append(vma.End.ToString("x8")).Append(' ');
+        ProcText.Hex(sb, vma.Start, 8).Append('-');
+        ProcText.Hex(sb, vma.End, 8).Append(' ');
         sb.Append((f & VmFlags.Read) != 0 ? 'r' : '-');
         sb.Append((f & VmFlags.Write) != 0 ? 'w' : '-');
         sb.Append((f & VmFlags.Exec) != 0 ? 'x' : '-');
         sb.Append((f & VmFlags.MayShare) != 0 ? 's' : 'p');
-        sb.Append(' ').Append(offset.ToString("x8")).Append(' ');
-        sb.Append(major.ToString("x2")).Append(':').Append(minor.ToString("x2")).Append(' ');
+        ProcText.Hex(sb.Append(' '), offset, 8).Append(' ');
+        ProcText.Hex(sb, major, 2).Append(':');
+        ProcText.Hex(sb, minor, 2).Append(' ');
         sb.Append(ino).Append(' ');
         string? name = Name(mm, vma);
         if (name is not null)
         {
-            int pad = PadWidth - (sb.Length - lineStart);
+            int pad = NamePadWidth - (sb.Length - lineStart);
             if (pad > 0)
             {
                 sb.Append(' ', pad);
