@@ -1,0 +1,365 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Mmsim.Tlb.Policies;
+
+namespace Mmsim.Tlb;
+
+/// <summary>
+/// One set-associative TLB array: flat tag and data words, <c>[set * ways + way]</c>, and the
+/// replacement state of its policy. The hot path (<see cref="Lookup"/>, <see cref="Touch"/>)
+/// allocates nothing and makes no interface call. This is the only place that knows the entry
+/// layout:
+/// <code>
+///   tag:  63..16 virtual page number at the entry's size (va >> 12, 21 or 30)
+///         15     G     global: matches under every PCID
+///         14..13 size  0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB
+///         12     V     valid (an empty way has tag 0)
+///         11..0  PCID  (0 for global entries and in levels without PCID tagging)
+///   data: 63..12 pfn of the page's first 4 KiB frame
+///         6..5   size code, as in the tag
+///         4 G    3 clean (D = 0)    2 NX    1 supervisor (U/S = 0)    0 read-only (RW = 0)
+/// </code>
+/// Bits 0..3 of the data are the reasons an access may be refused, so a permission check is
+/// one AND with the access kind's mask (<see cref="ForbidRead"/> ...).
+/// </summary>
+internal sealed class TlbArray
+{
+    public const ulong Valid = 1UL << 12;
+    public const ulong GlobalTag = 1UL << 15;
+    public const int SizeShift = 13;
+    public const int VpnShift = 16;
+    public const ulong PcidMask = 0xFFF;
+
+    public const ulong ReadOnly = 1UL << 0;
+    public const ulong Supervisor = 1UL << 1;
+    public const ulong NoExec = 1UL << 2;
+    public const ulong Clean = 1UL << 3;
+    public const ulong GlobalData = 1UL << 4;
+    public const int DataSizeShift = 5;
+    public const ulong FlagMask = 0x1F;
+
+    /// <summary>Data bits that refuse a user read.</summary>
+    public const ulong ForbidRead = Supervisor;
+
+    /// <summary>Data bits that refuse (or, for Clean, delay) a user write.</summary>
+    public const ulong ForbidWrite = Supervisor | ReadOnly | Clean;
+
+    /// <summary>Data bits that refuse a user instruction fetch.</summary>
+    public const ulong ForbidExec = Supervisor | NoExec;
+
+    private readonly ulong[] _tags;
+    private readonly ulong[] _data;
+    private readonly int _ways;
+    private readonly ulong _setMask;
+    private readonly int[] _shifts;       // page shifts held, ascending
+    private readonly TlbReplacement _policy;
+
+    // Replacement state; only the policy's own arrays are allocated.
+    private readonly ulong[] _lruStamps;  // Lru: [set * ways + way]
+    private readonly ulong[] _plruBits;   // PseudoLru: [set]
+    private readonly ulong _allWays;
+    private ulong _clock;
+    private ulong _random;
+
+    /// <summary>Creates an empty array; throws on a geometry that is not a power-of-two number of sets.</summary>
+    public TlbArray(TlbArrayConfig config, TlbReplacement policy, ulong seed)
+    {
+        if (config.Ways <= 0 || config.Ways > 64 || config.Entries % config.Ways != 0
+            || !BitOperations.IsPow2(config.Entries / config.Ways) || config.Sizes == 0)
+        {
+            throw new ArgumentException($"TLB array {config}: entries/ways must be a power of two, ways 1..64", nameof(config));
+        }
+        Config = config;
+        Sets = config.Entries / config.Ways;
+        _ways = config.Ways;
+        _setMask = (ulong)Sets - 1;
+        _tags = new ulong[config.Entries];
+        _data = new ulong[config.Entries];
+        _shifts = ShiftsOf(config.Sizes);
+        _policy = policy;
+        _lruStamps = policy == TlbReplacement.Lru ? new ulong[config.Entries] : [];
+        _plruBits = policy == TlbReplacement.PseudoLru ? new ulong[Sets] : [];
+        _allWays = _ways == 64 ? ulong.MaxValue : (1UL << _ways) - 1;
+        _random = RandomReplacement.Init(seed);
+    }
+
+    public TlbArrayConfig Config { get; }
+
+    public int Sets { get; }
+
+    public int Ways => _ways;
+
+    /// <summary>Valid entries now held.</summary>
+    public int Count
+    {
+        get
+        {
+            int n = 0;
+            foreach (ulong t in _tags)
+            {
+                n += t != 0 ? 1 : 0;
+            }
+            return n;
+        }
+    }
+
+    /// <summary>Whether the array holds pages of this shift (12, 21, 30).</summary>
+    public bool Holds(int shift) => Array.IndexOf(_shifts, shift) >= 0;
+
+    /// <summary>The tag word of a way (tests draw sets from it).</summary>
+    public ulong TagAt(int set, int way) => _tags[(set * _ways) + way];
+
+    /// <summary>The data word of an entry found by <see cref="Lookup"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong DataAt(int index) => _data[index];
+
+    /// <summary>The page shift of the entry at index.</summary>
+    public int ShiftAt(int index) => ShiftOfCode((int)((_tags[index] >> SizeShift) & 3));
+
+    /// <summary>
+    /// Finds the entry translating va under PCID pcid (or a global one), probing each page size
+    /// the array holds, smallest first. Returns its index, or -1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Lookup(ulong va, ulong pcid)
+    {
+        int index = Probe(va, _shifts[0], pcid);
+        if (index >= 0 || _shifts.Length == 1)
+        {
+            return index;
+        }
+        return LookupLarger(va, pcid);
+    }
+
+    /// <summary>A hit on index: tells the replacement policy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Touch(int index)
+    {
+        switch (_policy)
+        {
+            case TlbReplacement.Lru:
+                _lruStamps[index] = ++_clock;
+                break;
+            case TlbReplacement.PseudoLru:
+                int set = index / _ways;
+                PseudoLru.Touch(ref _plruBits[set], index - (set * _ways), _allWays);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Inserts the translation of va as a page of 1 &lt;&lt; shift bytes (the array must hold that
+    /// size) whose first frame is pfnBase, with the data flag bits of <see cref="TlbArray"/>.
+    /// An entry for the same page and PCID is replaced in place; otherwise the first empty way
+    /// of the set is used, else the policy's victim. Returns true when a valid entry was evicted.
+    /// </summary>
+    public bool Fill(ulong va, int shift, ulong pfnBase, ulong flags, ulong pcid)
+    {
+        bool global = (flags & GlobalData) != 0;
+        ulong vpn = va >> shift;
+        int set = (int)(vpn & _setMask);
+        int start = set * _ways;
+        ulong tag = (vpn << VpnShift) | ((ulong)SizeCode(shift) << SizeShift) | Valid | (global ? GlobalTag : pcid);
+        int way = FindWay(start, tag);
+        bool evicted = false;
+        if (way < 0)
+        {
+            way = FindEmpty(start);
+        }
+        if (way < 0)
+        {
+            way = Victim(set, start);
+            evicted = true;
+        }
+        _tags[start + way] = tag;
+        _data[start + way] = (pfnBase << 12) | ((ulong)SizeCode(shift) << DataSizeShift) | flags;
+        Touch(start + way);
+        return evicted;
+    }
+
+    /// <summary>
+    /// INVLPG for this array: drops every entry (of any size) that translates va under pcid,
+    /// and every global one for va. Returns the number dropped.
+    /// </summary>
+    public int Invalidate(ulong va, ulong pcid)
+    {
+        int dropped = 0;
+        foreach (int shift in _shifts)
+        {
+            int index;
+            while ((index = Probe(va, shift, pcid)) >= 0)
+            {
+                Drop(index);
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    /// <summary>
+    /// Drops non-global entries: those tagged pcid, or all of them when anyPcid (a CR3 write
+    /// with CR4.PCIDE = 0). Returns the number dropped.
+    /// </summary>
+    public int FlushNonGlobal(ulong pcid, bool anyPcid)
+    {
+        int dropped = 0;
+        for (int i = 0; i < _tags.Length; i++)
+        {
+            ulong t = _tags[i];
+            if (t != 0 && (t & GlobalTag) == 0 && (anyPcid || (t & PcidMask) == pcid))
+            {
+                Drop(i);
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    /// <summary>Drops every entry, global ones included (CR4.PGE toggle, INVPCID all). Returns the number dropped.</summary>
+    public int FlushAll()
+    {
+        int dropped = 0;
+        for (int i = 0; i < _tags.Length; i++)
+        {
+            if (_tags[i] != 0)
+            {
+                Drop(i);
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    /// <summary>The largest page shift held that is at most shift (splintering), or -1.</summary>
+    public int FittingShift(int shift)
+    {
+        for (int i = _shifts.Length - 1; i >= 0; i--)
+        {
+            if (_shifts[i] <= shift)
+            {
+                return _shifts[i];
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// The physical address va translates to through an entry's data word: the page's first
+    /// frame plus va's offset inside the page.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong PhysAddr(ulong data, ulong va)
+    {
+        ulong offsetMask = (1UL << ShiftOfCode((int)((data >> DataSizeShift) & 3))) - 1;
+        return (data & ~0xFFFUL) + (va & offsetMask);
+    }
+
+    /// <summary>The 4 KiB frame va translates to through an entry's data word.</summary>
+    public static ulong Pfn(ulong data, ulong va) => PhysAddr(data, va) >> 12;
+
+    /// <summary>The page shift of a size code (tag bits 14..13).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ShiftOfCode(int code) => code == 0 ? 12 : code == 1 ? 21 : 30;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Probe(ulong va, int shift, ulong pcid)
+    {
+        ulong vpn = va >> shift;
+        int start = (int)(vpn & _setMask) * _ways;
+        ulong key = (vpn << VpnShift) | ((ulong)SizeCode(shift) << SizeShift) | Valid;
+        ulong own = key | pcid;
+        ulong global = key | GlobalTag;
+        ReadOnlySpan<ulong> ways = new(_tags, start, _ways);
+        for (int way = 0; way < ways.Length; way++)
+        {
+            ulong t = ways[way];
+            if (t == own || t == global)
+            {
+                return start + way;
+            }
+        }
+        return -1;
+    }
+
+    private int LookupLarger(ulong va, ulong pcid)
+    {
+        for (int i = 1; i < _shifts.Length; i++)
+        {
+            int index = Probe(va, _shifts[i], pcid);
+            if (index >= 0)
+            {
+                return index;
+            }
+        }
+        return -1;
+    }
+
+    private int FindWay(int start, ulong tag)
+    {
+        for (int way = 0; way < _ways; way++)
+        {
+            if (_tags[start + way] == tag)
+            {
+                return way;
+            }
+        }
+        return -1;
+    }
+
+    private int FindEmpty(int start)
+    {
+        for (int way = 0; way < _ways; way++)
+        {
+            if (_tags[start + way] == 0)
+            {
+                return way;
+            }
+        }
+        return -1;
+    }
+
+    private int Victim(int set, int start) => _policy switch
+    {
+        TlbReplacement.Lru => Lru.Victim(new ReadOnlySpan<ulong>(_lruStamps, start, _ways)),
+        TlbReplacement.PseudoLru => PseudoLru.Victim(_plruBits[set], _ways),
+        _ => RandomReplacement.Victim(ref _random, _ways),
+    };
+
+    private void Drop(int index)
+    {
+        _tags[index] = 0;
+        _data[index] = 0;
+        int set = index / _ways;
+        int way = index - (set * _ways);
+        switch (_policy)
+        {
+            case TlbReplacement.Lru:
+                Lru.Invalidate(new Span<ulong>(_lruStamps, set * _ways, _ways), way);
+                break;
+            case TlbReplacement.PseudoLru:
+                PseudoLru.Invalidate(ref _plruBits[set], way);
+                break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SizeCode(int shift) => shift == 12 ? 0 : shift == 21 ? 1 : 2;
+
+    private static int[] ShiftsOf(TlbPageSizes sizes)
+    {
+        var shifts = new List<int>(3);
+        if ((sizes & TlbPageSizes.Size4K) != 0)
+        {
+            shifts.Add(12);
+        }
+        if ((sizes & TlbPageSizes.Size2M) != 0)
+        {
+            shifts.Add(21);
+        }
+        if ((sizes & TlbPageSizes.Size1G) != 0)
+        {
+            shifts.Add(30);
+        }
+        return [.. shifts];
+    }
+}

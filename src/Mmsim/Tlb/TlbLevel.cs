@@ -1,0 +1,138 @@
+using System.Runtime.CompilerServices;
+
+namespace Mmsim.Tlb;
+
+/// <summary>
+/// One level of a core's TLB (L1 dTLB, L1 iTLB or STLB): its arrays, the PCID its lookups and
+/// fills use now, and its hit/miss counters. A translation is cached in the array that holds
+/// its page size; a page larger than any size the level holds is cached as the fragment of the
+/// largest size it does hold that contains the address (splintering, as the L1 iTLB does with
+/// 1 GiB pages).
+/// </summary>
+public sealed class TlbLevel
+{
+    internal readonly TlbArray[] Arrays;
+
+    /// <summary>Creates an empty level.</summary>
+    public TlbLevel(TlbLevelConfig config)
+    {
+        Config = config;
+        Arrays = new TlbArray[config.Arrays.Length];
+        for (int i = 0; i < Arrays.Length; i++)
+        {
+            Arrays[i] = new TlbArray(config.Arrays[i], config.Policy, config.Seed + (ulong)i);
+        }
+    }
+
+    public TlbLevelConfig Config { get; }
+
+    public string Name => Config.Name;
+
+    /// <summary>The PCID field lookups and fills use: CR3's PCID when the level tags entries, else 0.</summary>
+    public ulong Pcid { get; internal set; }
+
+    // Counters, changed only by the MMU's access path.
+    public long Hits { get; internal set; }
+
+    public long Misses { get; internal set; }
+
+    public long Fills { get; internal set; }
+
+    /// <summary>Fills that evicted a valid entry.</summary>
+    public long Evictions { get; internal set; }
+
+    /// <summary>Valid entries held in every array of the level.</summary>
+    public int Count
+    {
+        get
+        {
+            int n = 0;
+            foreach (TlbArray a in Arrays)
+            {
+                n += a.Count;
+            }
+            return n;
+        }
+    }
+
+    /// <summary>Finds the entry for va under the current PCID; returns its index and array, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int Lookup(ulong va, out TlbArray array)
+    {
+        TlbArray[] arrays = Arrays;
+        for (int i = 0; i < arrays.Length; i++)
+        {
+            int index = arrays[i].Lookup(va, Pcid);
+            if (index >= 0)
+            {
+                array = arrays[i];
+                return index;
+            }
+        }
+        array = arrays[0];
+        return -1;
+    }
+
+    /// <summary>
+    /// Caches the translation of va: a page of 1 &lt;&lt; pageShift bytes whose 4 KiB frame at va is
+    /// pfn, with the data flags of <see cref="TlbArray"/>. Uses the array holding the largest
+    /// size not above pageShift; does nothing if none fits.
+    /// </summary>
+    internal void Fill(ulong va, int pageShift, ulong pfn, ulong flags)
+    {
+        TlbArray? best = null;
+        int bestShift = -1;
+        foreach (TlbArray a in Arrays)
+        {
+            int s = a.FittingShift(pageShift);
+            if (s > bestShift)
+            {
+                best = a;
+                bestShift = s;
+            }
+        }
+        if (best is null)
+        {
+            return;
+        }
+        ulong pfnBase = pfn - ((va >> 12) & ((1UL << (bestShift - 12)) - 1));
+        Fills++;
+        if (best.Fill(va, bestShift, pfnBase, flags, Pcid))
+        {
+            Evictions++;
+        }
+    }
+
+    /// <summary>INVLPG va in every array under the current PCID. Returns the entries dropped.</summary>
+    internal int Invalidate(ulong va)
+    {
+        int n = 0;
+        foreach (TlbArray a in Arrays)
+        {
+            n += a.Invalidate(va, Pcid);
+        }
+        return n;
+    }
+
+    /// <summary>Drops non-global entries of pcid (every PCID when anyPcid). Returns the entries dropped.</summary>
+    internal int FlushNonGlobal(ulong pcid, bool anyPcid)
+    {
+        int n = 0;
+        foreach (TlbArray a in Arrays)
+        {
+            n += a.FlushNonGlobal(pcid, anyPcid);
+        }
+        return n;
+    }
+
+    /// <summary>Drops every entry, global ones included. Returns the entries dropped.</summary>
+    internal int FlushAll()
+    {
+        int n = 0;
+        foreach (TlbArray a in Arrays)
+        {
+            n += a.FlushAll();
+        }
+        return n;
+    }
+}
