@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Mmsim.Tlb.Policies;
 
 namespace Mmsim.Tlb;
@@ -52,6 +54,11 @@ internal sealed class TlbArray
     private readonly int _ways;
     private readonly ulong _setMask;
     private readonly int[] _shifts;       // page shifts held, ascending
+    private readonly int _shift0;         // _shifts[0], the size probed first
+    private readonly ulong _sizeKey0;     // its size code and V, as in a tag
+    private readonly ulong _divWays;      // ceil(2^32 / ways): index / ways as a multiply
+    private readonly bool _vectorProbe;   // ways a multiple of 4 and 256-bit compares in hardware
+    private readonly int[] _sizeCount = new int[3];   // valid entries per size code: empty sizes are not probed
     private readonly TlbReplacement _policy;
 
     // Replacement state; only the policy's own arrays are allocated.
@@ -76,6 +83,10 @@ internal sealed class TlbArray
         _tags = new ulong[config.Entries];
         _data = new ulong[config.Entries];
         _shifts = ShiftsOf(config.Sizes);
+        _shift0 = _shifts[0];
+        _sizeKey0 = SizeKey(_shift0);
+        _divWays = ((1UL << 32) + (ulong)_ways - 1) / (ulong)_ways;
+        _vectorProbe = Vector256.IsHardwareAccelerated && _ways % 4 == 0;
         _policy = policy;
         _lruStamps = policy == TlbReplacement.Lru ? new ulong[config.Entries] : [];
         _plruBits = policy == TlbReplacement.PseudoLru ? new ulong[Sets] : [];
@@ -90,18 +101,7 @@ internal sealed class TlbArray
     public int Ways => _ways;
 
     /// <summary>Valid entries now held.</summary>
-    public int Count
-    {
-        get
-        {
-            int n = 0;
-            foreach (ulong t in _tags)
-            {
-                n += t != 0 ? 1 : 0;
-            }
-            return n;
-        }
-    }
+    public int Count => _sizeCount[0] + _sizeCount[1] + _sizeCount[2];
 
     /// <summary>Whether the array holds pages of this shift (12, 21, 30).</summary>
     public bool Holds(int shift) => Array.IndexOf(_shifts, shift) >= 0;
@@ -114,7 +114,17 @@ internal sealed class TlbArray
     public ulong DataAt(int index) => _data[index];
 
     /// <summary>The page shift of the entry at index.</summary>
-    public int ShiftAt(int index) => ShiftOfCode((int)((_tags[index] >> SizeShift) & 3));
+    public int ShiftAt(int index) => ShiftOfCode(CodeOfTag(_tags[index]));
+
+    /// <summary>
+    /// Finds the entry translating va under PCID pcid (or a global one) among the pages of the
+    /// first (smallest) size held only: the hit path. Returns its index, or -1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int LookupFirstSize(ulong va, ulong pcid) => ProbeScalar(va, _shift0, _sizeKey0, pcid);
+
+    /// <summary>Whether the array holds no valid entry (a lookup can be skipped).</summary>
+    public bool IsEmpty => Count == 0;
 
     /// <summary>
     /// Finds the entry translating va under PCID pcid (or a global one), probing each page size
@@ -123,7 +133,7 @@ internal sealed class TlbArray
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Lookup(ulong va, ulong pcid)
     {
-        int index = Probe(va, _shifts[0], pcid);
+        int index = Probe(va, _shift0, _sizeKey0, pcid);
         if (index >= 0 || _shifts.Length == 1)
         {
             return index;
@@ -141,11 +151,15 @@ internal sealed class TlbArray
                 _lruStamps[index] = ++_clock;
                 break;
             case TlbReplacement.PseudoLru:
-                int set = index / _ways;
+                int set = SetOf(index);
                 PseudoLru.Touch(ref _plruBits[set], index - (set * _ways), _allWays);
                 break;
         }
     }
+
+    /// <summary>index / ways by a multiply (exact for any index below 2^20).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int SetOf(int index) => (int)(((ulong)(uint)index * _divWays) >> 32);
 
     /// <summary>
     /// Inserts the translation of va as a page of 1 &lt;&lt; shift bytes (the array must hold that
@@ -159,18 +173,20 @@ internal sealed class TlbArray
         ulong vpn = va >> shift;
         int set = (int)(vpn & _setMask);
         int start = set * _ways;
-        ulong tag = (vpn << VpnShift) | ((ulong)SizeCode(shift) << SizeShift) | Valid | (global ? GlobalTag : pcid);
-        int way = FindWay(start, tag);
+        ulong tag = (vpn << VpnShift) | SizeKey(shift) | (global ? GlobalTag : pcid);
+        int way = FindWayOrEmpty(start, tag);
         bool evicted = false;
-        if (way < 0)
-        {
-            way = FindEmpty(start);
-        }
         if (way < 0)
         {
             way = Victim(set, start);
             evicted = true;
         }
+        ulong old = _tags[start + way];
+        if (old != 0)
+        {
+            _sizeCount[CodeOfTag(old)]--;
+        }
+        _sizeCount[SizeCode(shift)]++;
         _tags[start + way] = tag;
         _data[start + way] = (pfnBase << 12) | ((ulong)SizeCode(shift) << DataSizeShift) | flags;
         Touch(start + way);
@@ -187,7 +203,7 @@ internal sealed class TlbArray
         foreach (int shift in _shifts)
         {
             int index;
-            while ((index = Probe(va, shift, pcid)) >= 0)
+            while ((index = Probe(va, shift, SizeKey(shift), pcid)) >= 0)
             {
                 Drop(index);
                 dropped++;
@@ -250,7 +266,7 @@ internal sealed class TlbArray
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong PhysAddr(ulong data, ulong va)
     {
-        ulong offsetMask = (1UL << ShiftOfCode((int)((data >> DataSizeShift) & 3))) - 1;
+        ulong offsetMask = (1UL << (12 + (9 * (int)((data >> DataSizeShift) & 3)))) - 1;
         return (data & ~0xFFFUL) + (va & offsetMask);
     }
 
@@ -261,18 +277,39 @@ internal sealed class TlbArray
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ShiftOfCode(int code) => code == 0 ? 12 : code == 1 ? 21 : 30;
 
+    /// <summary>
+    /// The way of va's set holding its page of size 1 &lt;&lt; shift under pcid or global; its index
+    /// or -1. The set lies inside the array by construction, so the loop reads without bounds
+    /// checks.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Probe(ulong va, int shift, ulong pcid)
+    private int Probe(ulong va, int shift, ulong sizeKey, ulong pcid)
     {
         ulong vpn = va >> shift;
         int start = (int)(vpn & _setMask) * _ways;
-        ulong key = (vpn << VpnShift) | ((ulong)SizeCode(shift) << SizeShift) | Valid;
+        ulong key = (vpn << VpnShift) | sizeKey;
         ulong own = key | pcid;
         ulong global = key | GlobalTag;
-        ReadOnlySpan<ulong> ways = new(_tags, start, _ways);
-        for (int way = 0; way < ways.Length; way++)
+        ref ulong set = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tags), start);
+        if (_vectorProbe)
         {
-            ulong t = ways[way];
+            // Four ways per 256-bit compare, against both keys at once.
+            Vector256<ulong> vOwn = Vector256.Create(own);
+            Vector256<ulong> vGlobal = Vector256.Create(global);
+            for (int way = 0; way < _ways; way += 4)
+            {
+                Vector256<ulong> t = Vector256.LoadUnsafe(ref set, (nuint)way);
+                uint hit = (Vector256.Equals(t, vOwn) | Vector256.Equals(t, vGlobal)).ExtractMostSignificantBits();
+                if (hit != 0)
+                {
+                    return start + way + BitOperations.TrailingZeroCount(hit);
+                }
+            }
+            return -1;
+        }
+        for (int way = 0; way < _ways; way++)
+        {
+            ulong t = Unsafe.Add(ref set, way);
             if (t == own || t == global)
             {
                 return start + way;
@@ -281,11 +318,42 @@ internal sealed class TlbArray
         return -1;
     }
 
-    private int LookupLarger(ulong va, ulong pcid)
+    /// <summary>
+    /// <see cref="Probe"/> one way at a time: on the hit path this wins, since a hit usually sits
+    /// in an early way and the loop stops there.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int ProbeScalar(ulong va, int shift, ulong sizeKey, ulong pcid)
+    {
+        ulong vpn = va >> shift;
+        int start = (int)(vpn & _setMask) * _ways;
+        ulong key = (vpn << VpnShift) | sizeKey;
+        ulong own = key | pcid;
+        ulong global = key | GlobalTag;
+        ref ulong set = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tags), start);
+        for (int way = 0; way < _ways; way++)
+        {
+            ulong t = Unsafe.Add(ref set, way);
+            if (t == own || t == global)
+            {
+                return start + way;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>The lookup of the sizes after the first (the slow half of <see cref="Lookup"/>).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public int LookupLarger(ulong va, ulong pcid)
     {
         for (int i = 1; i < _shifts.Length; i++)
         {
-            int index = Probe(va, _shifts[i], pcid);
+            int shift = _shifts[i];
+            if (_sizeCount[SizeCode(shift)] == 0)
+            {
+                continue;
+            }
+            int index = Probe(va, shift, SizeKey(shift), pcid);
             if (index >= 0)
             {
                 return index;
@@ -294,28 +362,24 @@ internal sealed class TlbArray
         return -1;
     }
 
-    private int FindWay(int start, ulong tag)
+    /// <summary>The way holding tag (a refill of the same page), else the first empty way, else -1.</summary>
+    private int FindWayOrEmpty(int start, ulong tag)
     {
-        for (int way = 0; way < _ways; way++)
+        ReadOnlySpan<ulong> ways = new(_tags, start, _ways);
+        int empty = -1;
+        for (int way = 0; way < ways.Length; way++)
         {
-            if (_tags[start + way] == tag)
+            ulong t = ways[way];
+            if (t == tag)
             {
                 return way;
             }
-        }
-        return -1;
-    }
-
-    private int FindEmpty(int start)
-    {
-        for (int way = 0; way < _ways; way++)
-        {
-            if (_tags[start + way] == 0)
+            if (t == 0 && empty < 0)
             {
-                return way;
+                empty = way;
             }
         }
-        return -1;
+        return empty;
     }
 
     private int Victim(int set, int start) => _policy switch
@@ -327,9 +391,10 @@ internal sealed class TlbArray
 
     private void Drop(int index)
     {
+        _sizeCount[CodeOfTag(_tags[index])]--;
         _tags[index] = 0;
         _data[index] = 0;
-        int set = index / _ways;
+        int set = SetOf(index);
         int way = index - (set * _ways);
         switch (_policy)
         {
@@ -344,6 +409,14 @@ internal sealed class TlbArray
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SizeCode(int shift) => shift == 12 ? 0 : shift == 21 ? 1 : 2;
+
+    private static int CodeOfTag(ulong tag) => (int)((tag >> SizeShift) & 3);
+
+    /// <summary>Number of page sizes held.</summary>
+    public int SizeCount => _shifts.Length;
+
+    /// <summary>The size code and V bit of a tag for pages of this shift.</summary>
+    private static ulong SizeKey(int shift) => ((ulong)SizeCode(shift) << SizeShift) | Valid;
 
     private static int[] ShiftsOf(TlbPageSizes sizes)
     {

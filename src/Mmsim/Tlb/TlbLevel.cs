@@ -12,6 +12,12 @@ namespace Mmsim.Tlb;
 public sealed class TlbLevel
 {
     internal readonly TlbArray[] Arrays;
+    internal readonly TlbArray First;   // Arrays[0], the array the hit path probes
+
+    // Where a page of size code c (0 = 4K, 1 = 2M, 2 = 1G) is cached: the array holding the
+    // largest size not above it, and that size (-1: nowhere).
+    private readonly TlbArray?[] _fillArray = new TlbArray?[3];
+    private readonly int[] _fillShift = [-1, -1, -1];
 
     /// <summary>Creates an empty level.</summary>
     public TlbLevel(TlbLevelConfig config)
@@ -21,6 +27,20 @@ public sealed class TlbLevel
         for (int i = 0; i < Arrays.Length; i++)
         {
             Arrays[i] = new TlbArray(config.Arrays[i], config.Policy, config.Seed + (ulong)i);
+        }
+        First = Arrays[0];
+        int[] shifts = [12, 21, 30];
+        for (int code = 0; code < 3; code++)
+        {
+            foreach (TlbArray a in Arrays)
+            {
+                int fit = a.FittingShift(shifts[code]);
+                if (fit > _fillShift[code])
+                {
+                    _fillArray[code] = a;
+                    _fillShift[code] = fit;
+                }
+            }
         }
     }
 
@@ -59,18 +79,33 @@ public sealed class TlbLevel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int Lookup(ulong va, out TlbArray array)
     {
+        array = First;
+        int index = First.LookupFirstSize(va, Pcid);
+        return index >= 0 ? index : LookupAfterFirstSize(va, out array);
+    }
+
+    /// <summary>
+    /// <see cref="Lookup"/> without the first array's first size, which the caller has just
+    /// probed in vain.
+    /// </summary>
+    internal int LookupAfterFirstSize(ulong va, out TlbArray array)
+    {
         TlbArray[] arrays = Arrays;
-        for (int i = 0; i < arrays.Length; i++)
+        array = arrays[0];
+        int index = array.SizeCount > 1 ? array.LookupLarger(va, Pcid) : -1;
+        for (int i = 1; index < 0 && i < arrays.Length; i++)
         {
-            int index = arrays[i].Lookup(va, Pcid);
-            if (index >= 0)
+            if (!arrays[i].IsEmpty)
             {
+                index = arrays[i].Lookup(va, Pcid);
                 array = arrays[i];
-                return index;
             }
         }
-        array = arrays[0];
-        return -1;
+        if (index < 0)
+        {
+            array = arrays[0];
+        }
+        return index;
     }
 
     /// <summary>
@@ -80,17 +115,9 @@ public sealed class TlbLevel
     /// </summary>
     internal void Fill(ulong va, int pageShift, ulong pfn, ulong flags)
     {
-        TlbArray? best = null;
-        int bestShift = -1;
-        foreach (TlbArray a in Arrays)
-        {
-            int s = a.FittingShift(pageShift);
-            if (s > bestShift)
-            {
-                best = a;
-                bestShift = s;
-            }
-        }
+        int code = pageShift >= 30 ? 2 : pageShift >= 21 ? 1 : 0;
+        TlbArray? best = _fillArray[code];
+        int bestShift = _fillShift[code];
         if (best is null)
         {
             return;

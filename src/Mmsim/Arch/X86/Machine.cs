@@ -21,6 +21,8 @@ public sealed partial class Machine
     public const int Hz = 1000;
 
     private readonly Cpu[] _cpus;
+    private readonly TlbLevel[] _l1d;   // _cpus[i].Tlb.L1d, for the hit path
+    private readonly TlbLevel[] _l1i;
     private readonly IPageWalker _walker;
     private ulong _lastCtxId = 1;   // last_mm_ctx_id; init_mm owns 1
 
@@ -39,6 +41,8 @@ public sealed partial class Machine
         InitMm = new MmStruct(MmConfig.Default);
         InitMm.Context.CtxId = 1;
         _cpus = new Cpu[nrCpus];
+        _l1d = new TlbLevel[nrCpus];
+        _l1i = new TlbLevel[nrCpus];
         for (int i = 0; i < nrCpus; i++)
         {
             var idle = new Task(0, 0, null, new FdTable()) { Comm = $"swapper/{i}", ActiveMm = InitMm };
@@ -47,6 +51,8 @@ public sealed partial class Machine
             cpu.Ctxs[0] = new TlbContext { CtxId = InitMm.Context.CtxId, TlbGen = InitMm.Context.TlbGen };
             cpu.Tlb.WriteCr3(KernPcid(0), noFlush: false);
             _cpus[i] = cpu;
+            _l1d[i] = cpu.Tlb.L1d;
+            _l1i[i] = cpu.Tlb.L1i;
         }
     }
 

@@ -35,9 +35,11 @@ public sealed partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FaultResult Access(int cpu, ulong address, AccessKind kind, out ulong physAddr)
     {
-        CpuTlb tlb = _cpus[cpu].Tlb;
-        TlbLevel l1 = kind == AccessKind.Execute ? tlb.L1i : tlb.L1d;
-        int index = l1.Lookup(address, out TlbArray array);
+        // The hit path: the first (4 KiB) array of the L1 only, through per-CPU level arrays
+        // to keep the chain of dependent loads short.
+        TlbLevel l1 = kind == AccessKind.Execute ? _l1i[cpu] : _l1d[cpu];
+        TlbArray array = l1.First;
+        int index = array.LookupFirstSize(address, l1.Pcid);
         if (index >= 0)
         {
             ulong data = array.DataAt(index);
@@ -48,41 +50,54 @@ public sealed partial class Machine
                 physAddr = TlbArray.PhysAddr(data, address);
                 return FaultResult.Ok;
             }
+            return Refused(_cpus[cpu], data, address, kind, out physAddr);
         }
-        return AccessSlow(_cpus[cpu], address, kind, out physAddr);
+        return AccessL1(_cpus[cpu], l1, address, kind, out physAddr);
+    }
+
+    /// <summary>The rest of the L1 lookup (the other sizes and arrays), off the hit path.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private FaultResult AccessL1(Cpu cpu, TlbLevel l1, ulong va, AccessKind kind, out ulong physAddr)
+    {
+        int index = l1.LookupAfterFirstSize(va, out TlbArray array);
+        if (index >= 0)
+        {
+            ulong data = array.DataAt(index);
+            if ((data & Forbid(kind)) == 0)
+            {
+                array.Touch(index);
+                l1.Hits++;
+                physAddr = TlbArray.PhysAddr(data, va);
+                return FaultResult.Ok;
+            }
+            return Refused(cpu, data, va, kind, out physAddr);
+        }
+        return AccessMiss(cpu, l1, va, kind, out physAddr);
     }
 
     /// <summary><see cref="Access(int, ulong, AccessKind, out ulong)"/> without the physical address.</summary>
     public FaultResult Access(int cpu, ulong address, AccessKind kind) => Access(cpu, address, kind, out _);
 
+    /// <summary>The data bits that refuse an access of this kind (a byte per kind, no branch).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Forbid(AccessKind kind) => kind switch
+    private static ulong Forbid(AccessKind kind)
     {
-        AccessKind.Read => TlbArray.ForbidRead,
-        AccessKind.Write => TlbArray.ForbidWrite,
-        _ => TlbArray.ForbidExec,
-    };
+        const ulong Table = TlbArray.ForbidRead | (TlbArray.ForbidWrite << 8) | (TlbArray.ForbidExec << 16);
+        return (Table >> ((int)kind << 3)) & 0xFF;
+    }
 
-    /// <summary>The L1 missed (or refused): the STLB, then the walk.</summary>
-    private FaultResult AccessSlow(Cpu cpu, ulong va, AccessKind kind, out ulong physAddr)
+    /// <summary>The L1 missed: the STLB, then the walk.</summary>
+    private FaultResult AccessMiss(Cpu cpu, TlbLevel l1, ulong va, AccessKind kind, out ulong physAddr)
     {
-        CpuTlb tlb = cpu.Tlb;
-        TlbLevel l1 = kind == AccessKind.Execute ? tlb.L1i : tlb.L1d;
-        ulong forbid = Forbid(kind);
-        int index = l1.Lookup(va, out TlbArray array);
-        if (index >= 0)
-        {
-            return Refused(cpu, array.DataAt(index), va, kind, out physAddr);
-        }
         l1.Misses++;
-        TlbLevel? l2 = tlb.Stlb;
+        TlbLevel? l2 = cpu.Tlb.Stlb;
         if (l2 is not null)
         {
-            index = l2.Lookup(va, out array);
+            int index = l2.Lookup(va, out TlbArray array);
             if (index >= 0)
             {
                 ulong data = array.DataAt(index);
-                if ((data & forbid) != 0)
+                if ((data & Forbid(kind)) != 0)
                 {
                     return Refused(cpu, data, va, kind, out physAddr);
                 }
@@ -98,6 +113,7 @@ public sealed partial class Machine
     }
 
     /// <summary>A cached entry refused the access: a dirty-bit assist or a stale-permission re-walk.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private FaultResult Refused(Cpu cpu, ulong data, ulong va, AccessKind kind, out ulong physAddr)
     {
         if (kind == AccessKind.Write && (data & (TlbArray.ForbidWrite & ~TlbArray.Clean)) == 0)

@@ -19,11 +19,13 @@ internal static class PseudoLru
     public static void Touch(ref ulong mru, int way, ulong allWays)
     {
         ulong bit = 1UL << way;
-        mru |= bit;
-        if (mru == allWays)
+        ulong bits = mru;
+        if ((bits & bit) != 0)
         {
-            mru = bit;
+            return;   // already recent; the set is never all ones, so nothing changes
         }
+        bits |= bit;
+        mru = bits == allWays ? bit : bits;
     }
 
     /// <summary>The way was invalidated: clearing its bit makes it a candidate.</summary>
