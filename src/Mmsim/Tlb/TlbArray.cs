@@ -121,7 +121,14 @@ internal sealed class TlbArray
     /// first (smallest) size held only: the hit path. Returns its index, or -1.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int LookupFirstSize(ulong va, ulong pcid) => ProbeScalar(va, _shift0, _sizeKey0, pcid);
+    public int LookupFirstSize(ulong va, ulong pcid) => Probe(va, _shift0, _sizeKey0, pcid);
+
+    /// <summary>
+    /// <see cref="LookupFirstSize"/> one way at a time: the L1 hit path, where a hit usually sits
+    /// in an early way and the scalar loop stops there (a miss costs more than with vectors).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int LookupFirstSizeScalar(ulong va, ulong pcid) => ProbeScalar(va, _shift0, _sizeKey0, pcid);
 
     /// <summary>Whether the array holds no valid entry (a lookup can be skipped).</summary>
     public bool IsEmpty => Count == 0;
@@ -318,10 +325,7 @@ internal sealed class TlbArray
         return -1;
     }
 
-    /// <summary>
-    /// <see cref="Probe"/> one way at a time: on the hit path this wins, since a hit usually sits
-    /// in an early way and the loop stops there.
-    /// </summary>
+    /// <summary><see cref="Probe"/> one way at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int ProbeScalar(ulong va, int shift, ulong sizeKey, ulong pcid)
     {
@@ -365,6 +369,10 @@ internal sealed class TlbArray
     /// <summary>The way holding tag (a refill of the same page), else the first empty way, else -1.</summary>
     private int FindWayOrEmpty(int start, ulong tag)
     {
+        if (_vectorProbe)
+        {
+            return FindWayOrEmptyVector(start, tag);
+        }
         ReadOnlySpan<ulong> ways = new(_tags, start, _ways);
         int empty = -1;
         for (int way = 0; way < ways.Length; way++)
@@ -377,6 +385,29 @@ internal sealed class TlbArray
             if (t == 0 && empty < 0)
             {
                 empty = way;
+            }
+        }
+        return empty;
+    }
+
+    /// <summary><see cref="FindWayOrEmpty"/> four ways per compare.</summary>
+    private int FindWayOrEmptyVector(int start, ulong tag)
+    {
+        ref ulong set = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tags), start);
+        Vector256<ulong> vTag = Vector256.Create(tag);
+        int empty = -1;
+        for (int way = 0; way < _ways; way += 4)
+        {
+            Vector256<ulong> t = Vector256.LoadUnsafe(ref set, (nuint)way);
+            uint match = Vector256.Equals(t, vTag).ExtractMostSignificantBits();
+            if (match != 0)
+            {
+                return way + BitOperations.TrailingZeroCount(match);
+            }
+            uint free = Vector256.Equals(t, Vector256<ulong>.Zero).ExtractMostSignificantBits();
+            if (free != 0 && empty < 0)
+            {
+                empty = way + BitOperations.TrailingZeroCount(free);
             }
         }
         return empty;

@@ -39,7 +39,7 @@ public sealed partial class Machine
         // to keep the chain of dependent loads short.
         TlbLevel l1 = kind == AccessKind.Execute ? _l1i[cpu] : _l1d[cpu];
         TlbArray array = l1.First;
-        int index = array.LookupFirstSize(address, l1.Pcid);
+        int index = array.LookupFirstSizeScalar(address, l1.Pcid);
         if (index >= 0)
         {
             ulong data = array.DataAt(index);
