@@ -104,6 +104,22 @@ public sealed class Scheduler
         _kernel.Exit(task);
     }
 
+    /// <summary>
+    /// exec_mmap()'s activate_mm() for the task running on cpu, after <see cref="Kernel.Execve"/>
+    /// gave it a new mm: loads that mm (a kernel thread that execs also drops the lazy reference
+    /// its borrowed active_mm held). Does nothing when the loaded mm is already the task's.
+    /// </summary>
+    public void ActivateMm(int cpu)
+    {
+        Cpu c = _machine.Cpu(cpu);
+        MmStruct? mm = c.Current.Mm;
+        if (mm is null || (c.LoadedMm == mm && !c.IsLazy))
+        {
+            return;
+        }
+        _machine.SwitchMmIrqsOff(c, mm);
+    }
+
     /// <summary>mmgrab(): one more reference to the mm_struct itself (mm_count).</summary>
     public static void Mmgrab(MmStruct mm) => mm.MmCount++;
 

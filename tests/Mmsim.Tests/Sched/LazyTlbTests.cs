@@ -118,4 +118,23 @@ public sealed class LazyTlbTests
         Assert.Same(k2, kit.Kernel.Find(101));
         Assert.Null(k2.Mm);
     }
+
+    [Fact]
+    public void ExecLoadsTheNewMmOnTheRunningCpu()
+    {
+        var kit = new TlbKit();
+        Task a = kit.Process(100);
+        kit.Run(0, a);
+        MmStruct old = a.Mm!;
+        var fresh = new MmStruct(MmConfig.Default);
+        // What Kernel.Execve does to the task (the ELF loading aside).
+        a.Mm = fresh;
+        a.ActiveMm = fresh;
+        Mmsim.Process.Kernel.Mmput(old);
+        Assert.Throws<ModelBugException>(kit.Machine.Validate);
+        kit.Sched.ActivateMm(0);
+        Assert.Same(fresh, kit.Machine.Cpu(0).LoadedMm);
+        Assert.True(fresh.Context.HasCpu(0));
+        kit.Machine.Validate();
+    }
 }
