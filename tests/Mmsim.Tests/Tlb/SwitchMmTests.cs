@@ -153,4 +153,40 @@ public sealed class SwitchMmTests
         CpuTlb tlb = kit.Machine.Cpu(0).Tlb;
         Assert.Equal((0L, 1L, 1), (tlb.L1d.Hits, tlb.Stlb!.Hits, kit.Walker.Walks));
     }
+
+    [Fact]
+    public void InvlpgDropsTheGlobalEntryOfItsAddressToo()
+    {
+        (TlbKit kit, Task a, _) = TwoProcesses(pcid: true);
+        kit.Walker.Map(a.Mm!, 0x5000, 0x99, global: true);
+        kit.Run(0, a);
+        kit.Read(0, Va);
+        kit.Read(0, 0x5000);
+        // | 1/p2 | 5/g | -- | --|
+        Assert.Equal("| 1/p2 | 5/g | -- | -- |", TlbKit.DrawSet(kit.Machine.Cpu(0).Tlb.L1d, 0));
+        kit.Machine.FlushRange(a.Mm!, 0x5000, 0x6000);
+        Assert.Equal("| 1/p2 | -- | -- | -- |", TlbKit.DrawSet(kit.Machine.Cpu(0).Tlb.L1d, 0));
+    }
+
+    [Fact]
+    public void FlushTlbAllReachesEveryCpu()
+    {
+        var kit = new TlbKit(cpus: 3, config: TlbKit.Tiny());
+        kit.Machine.ThisCpu = 1;
+        kit.Machine.FlushTlbAll();
+        Assert.Equal(2L, kit.Machine.IpisSent);
+        Assert.Equal((1L, 0L, 1L), (kit.Machine.Cpu(0).Stats.IpisReceived, kit.Machine.Cpu(1).Stats.IpisReceived, kit.Machine.Cpu(2).Stats.IpisReceived));
+        Assert.Equal(1L, kit.Machine.Cpu(1).Stats.GlobalFlushes);
+    }
+
+    [Theory]
+    [InlineData("lru", TlbReplacement.Lru)]
+    [InlineData("PLRU", TlbReplacement.PseudoLru)]
+    [InlineData("random", TlbReplacement.Random)]
+    public void PoliciesAreSelectedByName(string name, TlbReplacement policy)
+    {
+        Assert.True(TlbReplacementNames.TryParse(name, out TlbReplacement parsed));
+        Assert.Equal(policy, parsed);
+        Assert.False(TlbReplacementNames.TryParse("fifo", out _));
+    }
 }
