@@ -58,7 +58,8 @@ internal sealed partial class TlbArray
     private readonly ulong _sizeKey0;     // its size code and V, as in a tag
     private readonly ulong _divWays;      // ceil(2^32 / ways): index / ways as a multiply
     private readonly bool _vectorProbe;   // ways a multiple of 4 and 256-bit compares in hardware
-    private readonly int[] _sizeCount = new int[3];   // valid entries per size code: empty sizes are not probed
+    private readonly int[] _sizeCount = new int[3];
+    private readonly ulong[] _validWays;  // [set]: bit w set while way w holds an entry   // valid entries per size code: empty sizes are not probed
     private readonly TlbReplacement _policy;
 
     // Replacement state; only the policy's own arrays are allocated.
@@ -81,6 +82,7 @@ internal sealed partial class TlbArray
         _ways = config.Ways;
         _setMask = (ulong)Sets - 1;
         _tags = new ulong[config.Entries];
+        _validWays = new ulong[Sets];
         _data = new ulong[config.Entries];
         _shifts = ShiftsOf(config.Sizes);
         _shift0 = _shifts[0];

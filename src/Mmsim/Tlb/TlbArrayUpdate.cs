@@ -12,17 +12,18 @@ internal sealed partial class TlbArray
     /// <summary>
     /// Inserts the translation of va as a page of 1 &lt;&lt; shift bytes (the array must hold that
     /// size) whose first frame is pfnBase, with the data flag bits of <see cref="TlbArray"/>.
-    /// An entry for the same page and PCID is replaced in place; otherwise the first empty way
-    /// of the set is used, else the policy's victim. Returns true when a valid entry was evicted.
+    /// With mayExist an entry for the same page and PCID is replaced in place (a refill);
+    /// without, the caller knows the lookup just missed. Otherwise the first empty way of the set
+    /// is used, else the policy's victim. Returns true when a valid entry was evicted.
     /// </summary>
-    public bool Fill(ulong va, int shift, ulong pfnBase, ulong flags, ulong pcid)
+    public bool Fill(ulong va, int shift, ulong pfnBase, ulong flags, ulong pcid, bool mayExist)
     {
         bool global = (flags & GlobalData) != 0;
         ulong vpn = va >> shift;
         int set = (int)(vpn & _setMask);
         int start = set * _ways;
         ulong tag = (vpn << VpnShift) | SizeKey(shift) | (global ? GlobalTag : pcid);
-        int way = FindWayOrEmpty(start, tag);
+        int way = mayExist ? FindWayOrEmpty(start, tag) : FirstEmpty(set);
         bool evicted = false;
         if (way < 0)
         {
@@ -35,6 +36,7 @@ internal sealed partial class TlbArray
             _sizeCount[CodeOfTag(old)]--;
         }
         _sizeCount[SizeCode(shift)]++;
+        _validWays[set] |= 1UL << way;
         _tags[start + way] = tag;
         _data[start + way] = (pfnBase << 12) | ((ulong)SizeCode(shift) << DataSizeShift) | flags;
         Touch(start + way);
@@ -92,6 +94,13 @@ internal sealed partial class TlbArray
             }
         }
         return dropped;
+    }
+
+    /// <summary>The first empty way of the set, from its valid-way mask, or -1.</summary>
+    private int FirstEmpty(int set)
+    {
+        int way = BitOperations.TrailingZeroCount(~_validWays[set]);
+        return way < _ways ? way : -1;
     }
 
     /// <summary>The way holding tag (a refill of the same page), else the first empty way, else -1.</summary>
@@ -155,6 +164,7 @@ internal sealed partial class TlbArray
         _data[index] = 0;
         int set = SetOf(index);
         int way = index - (set * _ways);
+        _validWays[set] &= ~(1UL << way);
         switch (_policy)
         {
             case TlbReplacement.Lru:

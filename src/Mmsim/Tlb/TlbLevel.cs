@@ -111,9 +111,10 @@ public sealed class TlbLevel
     /// <summary>
     /// Caches the translation of va: a page of 1 &lt;&lt; pageShift bytes whose 4 KiB frame at va is
     /// pfn, with the data flags of <see cref="TlbArray"/>. Uses the array holding the largest
-    /// size not above pageShift; does nothing if none fits.
+    /// size not above pageShift; does nothing if none fits. mayExist: the entry may already be
+    /// cached (a refill) and is then replaced in place.
     /// </summary>
-    internal void Fill(ulong va, int pageShift, ulong pfn, ulong flags)
+    internal void Fill(ulong va, int pageShift, ulong pfn, ulong flags, bool mayExist)
     {
         int code = pageShift >= 30 ? 2 : pageShift >= 21 ? 1 : 0;
         TlbArray? best = _fillArray[code];
@@ -124,7 +125,7 @@ public sealed class TlbLevel
         }
         ulong pfnBase = pfn - ((va >> 12) & ((1UL << (bestShift - 12)) - 1));
         Fills++;
-        if (best.Fill(va, bestShift, pfnBase, flags, Pcid))
+        if (best.Fill(va, bestShift, pfnBase, flags, Pcid, mayExist))
         {
             Evictions++;
         }

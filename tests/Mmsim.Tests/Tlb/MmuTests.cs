@@ -139,6 +139,8 @@ public sealed class MmuTests
         TlbStats s = kit.Machine.Cpu(0).Stats;
         Assert.Equal((1L, 2L, 0L), (s.DirtyAssists, s.Walks, s.PageFaults));
         Assert.Equal(1L, kit.Machine.Cpu(0).Tlb.L1d.Hits);
+        // The refill replaced the clean entries in place: one entry per level, not two.
+        Assert.Equal((1, 1), (kit.Machine.Cpu(0).Tlb.L1d.Count, kit.Machine.Cpu(0).Tlb.Stlb!.Count));
     }
 
     [Fact]

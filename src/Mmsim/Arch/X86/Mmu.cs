@@ -103,13 +103,13 @@ public sealed partial class Machine
                 }
                 array.Touch(index);
                 l2.Hits++;
-                l1.Fill(va, array.ShiftAt(index), TlbArray.Pfn(data, va), data & TlbArray.FlagMask);
+                l1.Fill(va, array.ShiftAt(index), TlbArray.Pfn(data, va), data & TlbArray.FlagMask, mayExist: false);
                 physAddr = TlbArray.PhysAddr(data, va);
                 return FaultResult.Ok;
             }
             l2.Misses++;
         }
-        return WalkAndFill(cpu, va, kind, out physAddr);
+        return WalkAndFill(cpu, va, kind, refill: false, out physAddr);
     }
 
     /// <summary>A cached entry refused the access: a dirty-bit assist or a stale-permission re-walk.</summary>
@@ -119,21 +119,20 @@ public sealed partial class Machine
         if (kind == AccessKind.Write && (data & (TlbArray.ForbidWrite & ~TlbArray.Clean)) == 0)
         {
             cpu.Stats.DirtyAssists++;
+            return WalkAndFill(cpu, va, kind, refill: true, out physAddr);
         }
-        else
-        {
-            cpu.Stats.StalePermissionRewalks++;
-            cpu.Tlb.DropAddress(va);
-        }
-        return WalkAndFill(cpu, va, kind, out physAddr);
+        cpu.Stats.StalePermissionRewalks++;
+        cpu.Tlb.DropAddress(va);
+        return WalkAndFill(cpu, va, kind, refill: false, out physAddr);
     }
 
     /// <summary>
     /// The page walk on CR3's mm and the fills it makes; on a walk fault, the fault handler and
-    /// a retry. Throws <see cref="ModelBugException"/> when a handler keeps reporting a fault
+    /// a retry. refill: the TLBs may still hold va's entry (a dirty assist), so fills replace
+    /// it in place. Throws <see cref="ModelBugException"/> when a handler keeps reporting a fault
     /// handled that the page tables still raise.
     /// </summary>
-    private FaultResult WalkAndFill(Cpu cpu, ulong va, AccessKind kind, out ulong physAddr)
+    private FaultResult WalkAndFill(Cpu cpu, ulong va, AccessKind kind, bool refill, out ulong physAddr)
     {
         TlbStats stats = cpu.Stats;
         for (int attempt = 0; ; attempt++)
@@ -144,7 +143,7 @@ public sealed partial class Machine
             stats.WalkMemoryRefs += refs;
             if (fault == WalkFault.None)
             {
-                Fill(cpu, va, kind, t);
+                Fill(cpu, va, kind, t, mayExist: refill || attempt > 0);
                 physAddr = (t.Pfn << 12) | (va & 0xFFF);
                 return FaultResult.Ok;
             }
@@ -164,15 +163,15 @@ public sealed partial class Machine
     }
 
     /// <summary>Caches a walked translation in the STLB and in the L1 of the access kind.</summary>
-    private static void Fill(Cpu cpu, ulong va, AccessKind kind, in Translation t)
+    private static void Fill(Cpu cpu, ulong va, AccessKind kind, in Translation t, bool mayExist)
     {
         ulong flags = (t.Writable ? 0 : TlbArray.ReadOnly)
             | (t.User ? 0 : TlbArray.Supervisor)
             | (t.NoExecute ? TlbArray.NoExec : 0)
             | (t.Dirty ? 0 : TlbArray.Clean)
             | (t.Global ? TlbArray.GlobalData : 0);
-        cpu.Tlb.Stlb?.Fill(va, t.PageShift, t.Pfn, flags);
-        (kind == AccessKind.Execute ? cpu.Tlb.L1i : cpu.Tlb.L1d).Fill(va, t.PageShift, t.Pfn, flags);
+        cpu.Tlb.Stlb?.Fill(va, t.PageShift, t.Pfn, flags, mayExist);
+        (kind == AccessKind.Execute ? cpu.Tlb.L1i : cpu.Tlb.L1d).Fill(va, t.PageShift, t.Pfn, flags, mayExist);
     }
 
     /// <summary>exc_page_fault(): the current task's mm goes to the handler; a task without one gets SIGSEGV.</summary>
