@@ -90,6 +90,25 @@ public sealed class CpuTlb
     /// </summary>
     internal int DropAddress(ulong va) => L1d.Invalidate(va) + L1i.Invalidate(va) + (Stlb?.Invalidate(va) ?? 0);
 
+    /// <summary>Checks every array's bookkeeping (<see cref="TlbArray.Validate"/>).</summary>
+    public void Validate()
+    {
+        ValidateLevel(L1d);
+        ValidateLevel(L1i);
+        if (Stlb is not null)
+        {
+            ValidateLevel(Stlb);
+        }
+    }
+
+    private static void ValidateLevel(TlbLevel level)
+    {
+        foreach (TlbArray a in level.Arrays)
+        {
+            a.Validate();
+        }
+    }
+
     private int Cr3Level(TlbLevel level, ulong pcid, bool noFlush, bool changed)
     {
         bool tags = PcidEnabled && level.Config.PcidTagging;

@@ -175,4 +175,45 @@ internal sealed partial class TlbArray
                 break;
         }
     }
+
+    /// <summary>
+    /// Checks the bookkeeping against a scan: the per-size counts and per-set valid masks agree
+    /// with the tags, and no set holds the same tag twice. Throws <see cref="ModelBugException"/>.
+    /// </summary>
+    public void Validate()
+    {
+        Span<int> counts = stackalloc int[3];
+        for (int set = 0; set < Sets; set++)
+        {
+            ulong valid = 0;
+            for (int way = 0; way < _ways; way++)
+            {
+                ulong tag = _tags[(set * _ways) + way];
+                if (tag == 0)
+                {
+                    continue;
+                }
+                valid |= 1UL << way;
+                counts[CodeOfTag(tag)]++;
+                for (int other = way + 1; other < _ways; other++)
+                {
+                    if (_tags[(set * _ways) + other] == tag)
+                    {
+                        throw new ModelBugException($"tlb: set {set} holds tag 0x{tag:x} twice");
+                    }
+                }
+            }
+            if (valid != _validWays[set])
+            {
+                throw new ModelBugException($"tlb: set {set} valid mask 0x{_validWays[set]:x}, tags say 0x{valid:x}");
+            }
+        }
+        for (int code = 0; code < 3; code++)
+        {
+            if (counts[code] != _sizeCount[code])
+            {
+                throw new ModelBugException($"tlb: {_sizeCount[code]} entries of size code {code} counted, {counts[code]} held");
+            }
+        }
+    }
 }

@@ -99,14 +99,20 @@ internal sealed class TlbKit
         Machine.Validate();
     }
 
-    public FaultResult Read(int cpu, ulong va) => Machine.Access(cpu, va, AccessKind.Read);
+    public FaultResult Read(int cpu, ulong va) => Checked(Machine.Access(cpu, va, AccessKind.Read));
 
-    public FaultResult Write(int cpu, ulong va) => Machine.Access(cpu, va, AccessKind.Write);
+    public FaultResult Write(int cpu, ulong va) => Checked(Machine.Access(cpu, va, AccessKind.Write));
 
     public ulong Phys(int cpu, ulong va, AccessKind kind = AccessKind.Read)
     {
-        Assert.Equal(FaultResult.Ok, Machine.Access(cpu, va, kind, out ulong pa));
+        Assert.Equal(FaultResult.Ok, Checked(Machine.Access(cpu, va, kind, out ulong pa)));
         return pa;
+    }
+
+    private FaultResult Checked(FaultResult result)
+    {
+        Machine.Validate();
+        return result;
     }
 
     /// <summary>

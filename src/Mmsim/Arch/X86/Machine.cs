@@ -112,12 +112,13 @@ public sealed partial class Machine
     /// <summary>
     /// Checks the per-CPU state: a loaded mm is alive (mm_count &gt; 0) and, unless it is
     /// init_mm, has this CPU in its cpumask and owns the loaded ASID slot; a CPU running a user
-    /// task has that task's mm loaded and is not lazy.
+    /// task has that task's mm loaded and is not lazy; the TLB arrays' bookkeeping holds.
     /// </summary>
     public void Validate()
     {
         foreach (Cpu c in _cpus)
         {
+            c.Tlb.Validate();
             MmStruct mm = c.LoadedMm;
             if (mm.MmCount <= 0)
             {
