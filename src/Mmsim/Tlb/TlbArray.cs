@@ -57,6 +57,7 @@ internal sealed partial class TlbArray
     private readonly int _shift0;         // _shifts[0], the size probed first
     private readonly ulong _sizeKey0;     // its size code and V, as in a tag
     private readonly ulong _divWays;      // ceil(2^32 / ways): index / ways as a multiply
+    private readonly int _waysShift;      // log2(ways) when ways is a power of two, else -1
     private readonly bool _vectorProbe;   // ways a multiple of 4 and 256-bit compares in hardware
     private readonly int[] _sizeCount = new int[3];
     private readonly ulong[] _validWays;  // [set]: bit w set while way w holds an entry   // valid entries per size code: empty sizes are not probed
@@ -88,6 +89,7 @@ internal sealed partial class TlbArray
         _shift0 = _shifts[0];
         _sizeKey0 = SizeKey(_shift0);
         _divWays = ((1UL << 32) + (ulong)_ways - 1) / (ulong)_ways;
+        _waysShift = BitOperations.IsPow2(_ways) ? BitOperations.Log2((uint)_ways) : -1;
         _vectorProbe = Vector256.IsHardwareAccelerated && _ways % 4 == 0;
         _policy = policy;
         _lruStamps = policy == TlbReplacement.Lru ? new ulong[config.Entries] : [];
@@ -166,9 +168,9 @@ internal sealed partial class TlbArray
         }
     }
 
-    /// <summary>index / ways by a multiply (exact for any index below 2^20).</summary>
+    /// <summary>index / ways: a shift for power-of-two ways, else a multiply (exact below 2^20).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int SetOf(int index) => (int)(((ulong)(uint)index * _divWays) >> 32);
+    private int SetOf(int index) => _waysShift >= 0 ? index >> _waysShift : (int)(((ulong)(uint)index * _divWays) >> 32);
 
     /// <summary>The largest page shift held that is at most shift (splintering), or -1.</summary>
     public int FittingShift(int shift)
