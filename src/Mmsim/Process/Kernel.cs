@@ -8,7 +8,7 @@ namespace Mmsim.Process;
 /// The simulated machine: its configuration and its tasks. Process-level system calls
 /// (execve, fork/clone, exit) live here; memory syscalls on a task's <see cref="MmStruct"/>.
 /// </summary>
-public sealed class Kernel
+public sealed partial class Kernel
 {
     private readonly Dictionary<int, Task> _tasks = new();
 
