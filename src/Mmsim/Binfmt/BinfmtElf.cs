@@ -83,7 +83,8 @@ public static partial class BinfmtElf
     /// </summary>
     internal static void PickMmapLayout(MmStruct mm)
     {
-        ulong taskSize = mm.TaskSize;
+        // task_size_64bit(0) / task_size_32bit(): the default window, not a 5-level TASK_SIZE.
+        ulong taskSize = mm.Config.DefaultMapWindow;
         mm.MmapLegacyBase = Page.Align(taskSize / 3);
         ulong rlim = mm.Config.RlimitStack;
         if (rlim == ulong.MaxValue)
@@ -111,7 +112,7 @@ public static partial class BinfmtElf
     /// </summary>
     internal static void SetupArgPages(MmStruct mm, ExecRequest req)
     {
-        ulong top = mm.TaskSize;
+        ulong top = mm.Config.DefaultMapWindow;
         ulong p = top - 8;
         p -= (ulong)System.Text.Encoding.UTF8.GetByteCount(req.Filename) + 1;
         ulong envBytes = 0;

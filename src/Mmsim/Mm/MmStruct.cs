@@ -182,5 +182,6 @@ public sealed partial class MmStruct
         {
             throw new ModelBugException($"validate_mm: locked_vm {LockedVm} but locked VMAs hold {locked} pages");
         }
+        Paging?.Validate();
     }
 }

@@ -1,6 +1,9 @@
 using Mmsim.Binfmt;
 using Mmsim.Fs;
+using Mmsim.Fault;
 using Mmsim.Mm;
+using Mmsim.Phys;
+using Mmsim.Tlb;
 
 namespace Mmsim.Process;
 
@@ -18,7 +21,21 @@ public sealed class Kernel
         Config = config;
     }
 
+    /// <summary>
+    /// Creates a machine with RAM, page tables and demand paging: every mm gets page tables in
+    /// the paging mode of <paramref name="config"/>, and faults allocate frames from one
+    /// <see cref="PhysMem"/> of the given shape.
+    /// </summary>
+    public Kernel(MmConfig config, PhysMemConfig phys, PagingOptions? options = null)
+        : this(config)
+    {
+        Paging = new PagingMachine(new PhysMem(phys), config.PagingMode, options);
+    }
+
     public MmConfig Config { get; }
+
+    /// <summary>The machine's RAM and paging layer; null when only the VMA layer is modelled.</summary>
+    public PagingMachine? Paging { get; }
 
     /// <summary>The SysV shared-memory segments of the (one) IPC namespace, by id.</summary>
     public Dictionary<int, Ipc.ShmSegment> ShmSegments { get; } = new();
@@ -29,7 +46,9 @@ public sealed class Kernel
     /// <summary>Creates the first task of a process tree with an empty mm and no files.</summary>
     public Task CreateInitTask(int pid)
     {
-        var task = new Task(pid, pid, new MmStruct(Config), new FdTable());
+        var mm = new MmStruct(Config);
+        Paging?.Attach(mm);
+        var task = new Task(pid, pid, mm, new FdTable());
         _tasks[pid] = task;
         return task;
     }
@@ -48,6 +67,7 @@ public sealed class Kernel
         {
             return err;
         }
+        Paging?.Attach(mm);
         MmStruct? old = task.Mm;
         task.Mm = mm;
         task.ActiveMm = mm;
@@ -97,6 +117,45 @@ public sealed class Kernel
         };
         _tasks[childPid] = child;
         return child;
+    }
+
+    /// <summary>
+    /// A user access by a task (the CPU and do_user_addr_fault()): the fault, if one is taken,
+    /// is counted in the task's min_flt or maj_flt. Returns the outcome (Ok, or the signal).
+    /// </summary>
+    public FaultResult Access(Task task, ulong addr, AccessKind kind)
+    {
+        MmStruct mm = task.Mm ?? throw new InvalidOperationException("a kernel thread has no user memory");
+        long min = mm.Paging?.MinFlt ?? 0;
+        long maj = mm.Paging?.MajFlt ?? 0;
+        FaultResult r = mm.Access(addr, kind);
+        if (mm.Paging is { } p)
+        {
+            task.MinFlt += p.MinFlt - min;
+            task.MajFlt += p.MajFlt - maj;
+        }
+        return r;
+    }
+
+    /// <summary>
+    /// Checks every live mm (<see cref="MmStruct.Validate"/>, which covers its page tables) and
+    /// the frames: each mapcount and refcount agrees with the entries mapping the frame.
+    /// </summary>
+    public void Validate()
+    {
+        var live = new List<MmStruct>();
+        foreach (Task t in _tasks.Values)
+        {
+            if (t.Mm is { } mm && !live.Contains(mm))
+            {
+                live.Add(mm);
+                mm.Validate();
+            }
+        }
+        if (Paging is not null)
+        {
+            MmPaging.ValidateFrames(Paging, live);
+        }
     }
 
     /// <summary>exit(): the task drops its mm (exit_mm → mmput) and files.</summary>
