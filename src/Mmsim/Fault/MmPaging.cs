@@ -191,6 +191,31 @@ public sealed partial class MmPaging
         return table >= 0;
     }
 
+    /// <summary>
+    /// The leaf entry mapping addr (a PTE, or a huge PMD with pageShift 21), or 0 when nothing
+    /// maps it. Reads only; for /proc, tests and visualisers.
+    /// </summary>
+    public ulong EntryAt(ulong addr, out int pageShift)
+    {
+        pageShift = Page.Shift;
+        int pmdTable = Tables.Descend(addr, PmdLevel, alloc: false, out _);
+        if (pmdTable < 0)
+        {
+            return 0;
+        }
+        ulong pmd = Tables.Get(pmdTable, G.Index(PmdLevel, addr));
+        if (IsNone(pmd))
+        {
+            return 0;
+        }
+        if (IsHugePmd(pmd))
+        {
+            pageShift = G.Shifts[PmdLevel];
+            return pmd;
+        }
+        return Tables.Get((int)EntryPfn(pmd), G.Index(PteLevel, addr));
+    }
+
     // ---- rmap and refcounts ----
 
     /// <summary>folio_add_new_anon_rmap() for an order-0 page just allocated: mapped once, exclusive.</summary>
