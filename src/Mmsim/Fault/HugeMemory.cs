@@ -169,6 +169,25 @@ public sealed partial class MmPaging
         Machine.FlushRange(Mm, haddr, haddr + PmdSpan);
     }
 
+    /// <summary>split_huge_pmd_if_needed(): splits the huge PMD a VMA boundary at addr would cut (none if aligned).</summary>
+    internal void SplitHugeAt(ulong addr)
+    {
+        if (G.PmdLevel < 0 || (addr & (PmdSpan - 1)) == 0)
+        {
+            return;
+        }
+        int pmdTable = Tables.Descend(addr, PmdLevel, alloc: false, out _);
+        if (pmdTable < 0)
+        {
+            return;
+        }
+        int pmdIdx = G.Index(PmdLevel, addr);
+        if (IsHugePmd(Tables.Get(pmdTable, pmdIdx)))
+        {
+            SplitHugePmd(addr & ~(PmdSpan - 1), pmdTable, pmdIdx);
+        }
+    }
+
     /// <summary>zap_huge_pmd(): unmaps a whole huge PMD, frees its deposited table and drops the folio's PMD mapping.</summary>
     private void ZapHugePmd(ulong haddr, int pmdTable, int pmdIdx)
     {

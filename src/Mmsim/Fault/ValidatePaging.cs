@@ -69,6 +69,11 @@ public sealed partial class MmPaging
             }
             addr = next;
         }
+        long tables = CountTables(Tables.Root, 0);
+        if (tables + _deposits.Count != Tables.TableFrames)
+        {
+            throw new ModelBugException($"validate: {Tables.TableFrames} table frames counted, {tables} reachable and {_deposits.Count} deposited");
+        }
         for (int c = 0; c < 4; c++)
         {
             if (rss[c] != _rss[c])
@@ -76,6 +81,26 @@ public sealed partial class MmPaging
                 throw new ModelBugException($"validate: {(MmCounter)c} is {_rss[c]} but the tables map {rss[c]}");
             }
         }
+    }
+
+    /// <summary>The table frames reachable from a table (itself included).</summary>
+    private long CountTables(int table, int level)
+    {
+        long n = 1;
+        if (level == PteLevel)
+        {
+            return n;
+        }
+        int entries = 1 << G.Bits[level];
+        for (int i = 0; i < entries; i++)
+        {
+            ulong e = Tables.Get(table, i);
+            if (!IsNone(e) && !(IsLeaf(e) && G.LeafAllowed(level)))
+            {
+                n += CountTables((int)EntryPfn(e), level + 1);
+            }
+        }
+        return n;
     }
 
     private void CheckEntry(ulong addr, ulong e, bool huge)

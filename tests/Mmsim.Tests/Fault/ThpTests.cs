@@ -96,4 +96,18 @@ public sealed class ThpTests
         // The parent still maps the whole folio with its PMD.
         Assert.Equal(21, t.Pg().EntryAt(A, out int ps) > 0 ? ps : 0);
     }
+
+    [Fact]
+    public void AVmaBoundaryInsideAHugePageSplitsIt()
+    {
+        //  block 0 mapped by a PMD; MADV_NOHUGEPAGE on its second half splits the VMA at
+        //  0x40100000, inside the block: the PMD is split (vma_adjust_trans_huge()), RSS stays.
+        var (k, t) = HugeArea();
+        k.Access(t, A, AccessKind.Write);
+        Assert.Equal(0, t.Mm().Checked(t.Mm().Madvise(A + (Mib2 / 2), Mib2 / 2, Madv.NoHugePage)));
+        k.Validate();
+        Assert.Equal(12, t.Pg().EntryAt(A, out int shift) > 0 ? shift : 0);
+        Assert.Equal("512/0/0", t.RssCounters());
+        Assert.Equal(3, t.Mm().MapCount);
+    }
 }
