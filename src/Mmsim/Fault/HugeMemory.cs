@@ -17,7 +17,7 @@ public sealed partial class MmPaging
     /// </summary>
     internal bool ThpEligible(Vma vma, ulong addr)
     {
-        if (G.PmdLevel < 0 || !FaultsAnonymous(vma) || vma.File is not null || (vma.Flags & VmFlags.Shared) != 0)
+        if (G.PmdLevel < 0 || !FaultsAnonymous(vma) || (vma.Flags & VmFlags.Shared) != 0)
         {
             return false;
         }

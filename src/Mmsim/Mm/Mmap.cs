@@ -341,8 +341,10 @@ public sealed partial class MmStruct
         if (vma.File is not null)
         {
             vma.File.Inode.Mappings--;
-            // The shmem object behind shared anonymous memory is reachable only through its VMAs.
-            if (vma.File.Inode.Mappings == 0 && vma.File.Inode.IsShmem && vma.File.Shm is null && vma.File.Inode.Path == "/dev/zero")
+            // The shmem object behind shared anonymous memory is reachable only through its VMAs;
+            // a SysV segment marked IPC_RMID goes with its last attach.
+            if (vma.File.Inode.Mappings == 0 && vma.File.Inode.IsShmem
+                && (vma.File.Shm is { Removed: true } || (vma.File.Shm is null && vma.File.Inode.Path == "/dev/zero")))
             {
                 Paging?.Machine.Cache.Evict(vma.File.Inode);
             }

@@ -106,4 +106,26 @@ public sealed class AnonFaultTests
         Assert.Equal("9/0/0", t.RssCounters());
         k.Validate();
     }
+
+    [Fact]
+    public void VdsoPagesCountAsFilePagesVvarIsAPfnMap()
+    {
+        // [vvar] (VM_IO|VM_PFNMAP) and [vdso] as the ELF loader installs them: the vDSO page is a
+        // kernel frame with a struct page (RssFile, mapcount), vvar a special entry (no RSS).
+        var (k, t) = NewMachine();
+        const VmFlags vvar = VmFlags.Read | VmFlags.MayRead | VmFlags.Io | VmFlags.PfnMap | VmFlags.DontExpand;
+        const VmFlags vdso = VmFlags.Read | VmFlags.Exec | VmFlags.MayRead | VmFlags.MayWrite | VmFlags.MayExec | VmFlags.DontExpand;
+        t.Mm().InstallSpecialMapping(Col(0), Pages(1), vvar, "[vvar]");
+        t.Mm().InstallSpecialMapping(Col(1), Pages(2), vdso, "[vdso]");
+        Assert.Equal(FaultResult.Ok, k.Touch(t, 0, AccessKind.Read));
+        Assert.Equal(FaultResult.Ok, k.Touch(t, 1, AccessKind.Execute));
+        Assert.Equal(FaultResult.AccErr, k.Touch(t, 0, AccessKind.Execute));
+        Assert.Equal("0/1/0", t.RssCounters());
+        Mmsim.Process.Task c = k.Clone(t, 2, shareVm: false, thread: false, shareFiles: false);
+        k.Touch(c, 1, AccessKind.Read);
+        Assert.Equal("2/3", k.Counts(t.PfnAt(1)));
+        k.Exit(t);
+        k.Exit(c);
+        Assert.Equal(k.Paging!.Phys.TotalManaged - k.Paging.KernelFrames, k.Paging.Phys.FreePages);
+    }
 }
