@@ -110,4 +110,49 @@ public sealed class ThpTests
         Assert.Equal("512/0/0", t.RssCounters());
         Assert.Equal(3, t.Mm().MapCount);
     }
+
+    [Fact]
+    public void TheWalkOfAHugePageStopsAtThePmd()
+    {
+        //  CR3 -> pgd[0] -> pud[1] -> pmd[0] (PS) -> 2 MiB frame: 3 references, page shift 21
+        var (k, t) = HugeArea();
+        k.Access(t, A, AccessKind.Write);
+        int refs = 0;
+        Assert.Equal(WalkFault.None, Mmsim.Pgtable.PageWalker.Instance.Walk(t.Mm(), A + 0x12345, AccessKind.Read, out Translation tr, ref refs));
+        Assert.Equal(3, refs);
+        Assert.Equal(21, tr.PageShift);
+        int head = (int)Mmsim.Pgtable.PgtableTypes.EntryPfn(t.Pg().EntryAt(A, out _));
+        Assert.Equal((ulong)head + 0x12, tr.Pfn);
+    }
+
+    [Fact]
+    public void MremapOfWholeAlignedSpansMovesTablesAndHugePmds()
+    {
+        //  old 0x40000000: block 0 a huge PMD; block 1 split by MADV_DONTNEED of its first page
+        //  (511 PTEs in the table that was deposited)
+        //  mremap to 0x80000000: both PMD entries move (move_huge_pmd(), move_normal_pmd()):
+        //  the same PTE table, the same folios; the old PMD table goes with the old range.
+        var (k, t) = HugeArea();
+        k.Access(t, A, AccessKind.Write);
+        k.Access(t, A + Mib2, AccessKind.Write);
+        Assert.Equal(0, t.Mm().Checked(t.Mm().Madvise(A + Mib2, 4096, Madv.DontNeed)));
+        MmPgtablesView before = View(t, A + Mib2);
+        const ulong B = 0x80000000;
+        Assert.Equal((long)B, t.Mm().Checked(t.Mm().Mremap(A, 2 * Mib2, 2 * Mib2, MremapFlags.MayMove | MremapFlags.Fixed, B)));
+        k.Validate();
+        Assert.Equal(21, t.Pg().EntryAt(B, out int s0) > 0 ? s0 : 0);
+        Assert.Equal(before.PteTable, View(t, B + Mib2).PteTable);
+        Assert.Equal("1023/0/0", t.RssCounters());
+        // One PUD table, one PMD table (the new one), the deposit of block 0 and block 1's table.
+        Assert.Equal((1L, 1L, 2L), (t.Pg().Tables.NrPuds, t.Pg().Tables.NrPmds, t.Pg().Tables.NrPtes));
+    }
+
+    private readonly record struct MmPgtablesView(int PteTable);
+
+    private static MmPgtablesView View(Mmsim.Process.Task t, ulong addr)
+    {
+        Mmsim.Pgtable.MmPgtables pt = t.Pg().Tables;
+        int pmdTable = pt.Descend(addr, pt.PmdLevel, alloc: false, out _);
+        return new MmPgtablesView((int)Mmsim.Pgtable.PgtableTypes.EntryPfn(pt.Get(pmdTable, pt.Geometry.Index(pt.PmdLevel, addr))));
+    }
 }
