@@ -160,8 +160,6 @@ public sealed class PagingMachine
         return pfn;
     }
 
-    /// <summary>Whether pfn is one of the machine's own frames (the vDSO image), which hold a machine reference.</summary>
-    internal bool IsSpecialFrame(int pfn) => _specialFrames.ContainsValue(pfn);
 
     /// <summary>compound_head(): the first frame of the folio a frame belongs to (user folios are order 0 or 9).</summary>
     internal int FolioHead(int pfn)

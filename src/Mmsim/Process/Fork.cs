@@ -15,6 +15,7 @@ public static class Fork
     {
         var mm = new MmStruct(parent.Config);
         mm.CopyLayoutFrom(parent);
+        mm.ForkUnlockedNeighbours = parent.ForkUnlockedNeighbours;
         MmPaging? paging = parent.Paging?.Machine.Attach(mm);
         Vma? prev = null;
         foreach (Vma src in parent.Vmas)
@@ -24,7 +25,11 @@ public static class Fork
                 continue;
             }
             Vma dst = src.Dup();
-            dst.Flags &= ~VmFlags.LockedMask;
+            if ((dst.Flags & VmFlags.LockedMask) != 0)
+            {
+                dst.Flags &= ~VmFlags.LockedMask;
+                mm.ForkUnlockedNeighbours = true;
+            }
             if ((src.Flags & VmFlags.WipeOnFork) != 0)
             {
                 dst.AnonVma = null;
