@@ -41,7 +41,8 @@ public sealed partial class MmPaging
     /// madvise_free_pte_range(): an anonymous page only this PTE maps loses its dirty state
     /// (PTE clean and old, PG_dirty and PG_swapbacked cleared): reclaim may drop it without
     /// swapping, and smaps counts it as LazyFree. Shared pages and the zero page are left. A
-    /// huge PMD partly inside is split first (a whole one is treated page by page after a split too).
+    /// huge PMD wholly inside stays and is cleaned whole when only this mm maps it
+    /// (madvise_free_huge_pmd()); one partly inside is split first.
     /// </summary>
     private void MadviseFree(ulong start, ulong end)
     {
@@ -57,7 +58,21 @@ public sealed partial class MmPaging
             }
             if (IsHugePmd(pmd))
             {
-                SplitHugePmd(addr & ~(PmdSpan - 1), pmdTable, pmdIdx);
+                ulong haddr = addr & ~(PmdSpan - 1);
+                if (haddr >= start && haddr + PmdSpan <= end)
+                {
+                    // madvise_free_huge_pmd(): a folio mapped only here stays PMD-mapped, made clean and old.
+                    int head = (int)EntryPfn(pmd);
+                    if ((pmd & Special) == 0 && Phys.Frame(head).RefCount == 1)
+                    {
+                        Phys.Frame(head).Flags &= ~(PageFlags.Dirty | PageFlags.SwapBacked | PageFlags.Referenced);
+                        Tables.Set(pmdTable, pmdIdx, pmd & ~(Dirty | Accessed));
+                        any = true;
+                    }
+                    addr = next;
+                    continue;
+                }
+                SplitHugePmd(haddr, pmdTable, pmdIdx);
                 pmd = Tables.Get(pmdTable, pmdIdx);
             }
             int pt = (int)EntryPfn(pmd);
@@ -70,7 +85,9 @@ public sealed partial class MmPaging
                     continue;
                 }
                 ref PageFrame f = ref Phys.Frame((int)EntryPfn(pte));
-                if ((f.Flags & PageFlags.Anon) == 0 || f.MapCount != 0)
+                // PTE-mapped parts of a huge folio are left (the kernel would split the folio first).
+                int head = Machine.FolioHead((int)EntryPfn(pte));
+                if ((f.Flags & PageFlags.Anon) == 0 || f.MapCount != 0 || Machine.IsLarge(head))
                 {
                     continue;
                 }

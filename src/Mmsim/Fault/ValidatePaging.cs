@@ -128,6 +128,37 @@ public sealed partial class MmPaging
         {
             throw new ModelBugException($"validate: the zero page is writable at {addr:x}");
         }
+        if (IsWrite(e) && (f & VmFlags.Shared) == 0 && (e & Special) == 0)
+        {
+            CheckExclusive(addr, (int)EntryPfn(e), huge);
+        }
+    }
+
+    /// <summary>
+    /// The copy-on-write invariant: a writable entry of a private mapping maps an anonymous
+    /// page nobody else maps (else another process would see this one's writes).
+    /// </summary>
+    private void CheckExclusive(ulong addr, int pfn, bool huge)
+    {
+        int head = Machine.FolioHead(pfn);
+        ref PageFrame f = ref Phys.Frame(pfn);
+        int maps;
+        if (huge)
+        {
+            maps = Machine.EntireMapcount(head) + 1;
+            for (int i = 0; i < HpageNr; i++)
+            {
+                maps += Phys.Frame(head + i).MappedCount;
+            }
+        }
+        else
+        {
+            maps = f.MappedCount + (Machine.IsLarge(head) ? Machine.EntireMapcount(head) + 1 : 0);
+        }
+        if ((Phys.Frame(head).Flags & PageFlags.Anon) == 0 || maps != 1 || (f.Flags & PageFlags.AnonExclusive) == 0)
+        {
+            throw new ModelBugException($"validate: writable private entry at {addr:x} maps pfn {pfn} mapped {maps} times, flags {Phys.Frame(head).Flags}");
+        }
     }
 
     /// <summary>
