@@ -111,7 +111,7 @@ public sealed partial class MmPaging
             {
                 Phys.Frame(pfn + i).Flags &= ~PageFlags.AnonExclusive;
             }
-            Machine.EntireMapcount(pfn)++;
+            Machine.AddEntireMapcount(pfn, 1);
             Phys.GetPage(pfn);
             AddRss(MmCounter.AnonPages, HpageNr);
         }

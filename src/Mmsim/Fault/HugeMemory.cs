@@ -87,7 +87,7 @@ public sealed partial class MmPaging
         {
             Phys.Frame(pfn + i).Flags |= PageFlags.AnonExclusive;
         }
-        Machine.EntireMapcount(pfn) = 0;
+        Machine.SetEntireMapcount(pfn, 0);
         ulong e = MkEntry((ulong)pfn, PageProt(vma)) | Pse;
         if ((vma.Flags & VmFlags.Write) != 0)
         {
@@ -162,7 +162,7 @@ public sealed partial class MmPaging
             {
                 Phys.Frame(pfn + i).MapCount++;
             }
-            Machine.EntireMapcount(pfn)--;
+            Machine.AddEntireMapcount(pfn, -1);
             Phys.Frame(pfn).RefCount += HpageNr - 1;
         }
         Tables.Set(pmdTable, pmdIdx, MkEntry((ulong)pt, TableEntry));
@@ -200,7 +200,7 @@ public sealed partial class MmPaging
         }
         int pfn = (int)EntryPfn(pmd);
         AddRss(MmCounter.AnonPages, -HpageNr);
-        Machine.EntireMapcount(pfn)--;
+        Machine.AddEntireMapcount(pfn, -1);
         if (Machine.EntireMapcount(pfn) < 0)
         {
             for (int i = 0; i < HpageNr; i++)

@@ -179,5 +179,11 @@ public sealed class PagingMachine
     /// folio->_entire_mapcount of an order-9 folio, kept in the first tail frame's otherwise
     /// unused list link (both start at -1: not mapped by any PMD).
     /// </summary>
-    internal ref int EntireMapcount(int head) => ref Phys.Frame(head + 1).Prev;
+    internal int EntireMapcount(int head) => Phys.Frame(head + 1).Prev;
+
+    /// <summary>Sets an order-9 folio's _entire_mapcount (0: mapped by one PMD).</summary>
+    internal void SetEntireMapcount(int head, int value) => Phys.Frame(head + 1).Prev = value;
+
+    /// <summary>Adds to an order-9 folio's _entire_mapcount.</summary>
+    internal void AddEntireMapcount(int head, int delta) => Phys.Frame(head + 1).Prev += delta;
 }
