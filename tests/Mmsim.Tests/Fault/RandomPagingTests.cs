@@ -12,7 +12,8 @@ namespace Mmsim.Tests.Fault;
 /// (private and shared, partly past the end of the file), shared anonymous and huge-page
 /// areas; touches of every kind, munmap, mprotect, mremap, madvise, mlock, fork and exit.
 /// After every step the whole machine is validated (entries inside VMAs and allowed by them,
-/// RSS counters, table counts, every frame's mapcount and refcount); at the end every task
+/// RSS counters, table counts, every frame's mapcount and refcount, and every tenth step smaps
+/// against the counters and PSS against the frames); at the end every task
 /// exits and every frame but the machine's own and the page cache's must be free.
 /// </summary>
 public sealed class RandomPagingTests
@@ -119,6 +120,10 @@ public sealed class RandomPagingTests
             try
             {
                 k.Validate();
+                if (step % 10 == 0)
+                {
+                    CheckSmapsAgree(k, tasks);
+                }
             }
             catch (ModelBugException e)
             {
@@ -135,5 +140,42 @@ public sealed class RandomPagingTests
         k.Validate();
         Assert.Equal(0, k.Paging!.Store.TablesInUse);
         Assert.Equal(k.Paging.Phys.TotalManaged - k.Paging.KernelFrames - k.Paging.Cache.NrPages, k.Paging.Phys.FreePages);
+    }
+
+    /// <summary>
+    /// smaps agrees with the counters: each mm's Rss is its RSS counters' sum (VmRSS), and the
+    /// PSS of all processes adds up to the distinct frames they map (to rounding).
+    /// </summary>
+    private static void CheckSmapsAgree(Mmsim.Process.Kernel k, List<Task> tasks)
+    {
+        ulong pss = 0;
+        long mappings = 0;
+        var frames = new HashSet<int>();
+        foreach (Task t in tasks)
+        {
+            Proc.MemSizeStats mss = Proc.SmapsGather.GatherRollup(t.Mm());
+            if (mss.Resident != (ulong)t.Pg().Rss * P)
+            {
+                throw new ModelBugException($"smaps Rss {mss.Resident} but the counters say {t.Pg().Rss} pages");
+            }
+            pss += mss.Pss;
+            for (Vma? v = t.Mm().Vmas.First; v is not null; v = v.Next)
+            {
+                for (ulong a = v.Start; a < v.End; a += P)
+                {
+                    ulong e = t.Pg().EntryAt(a, out _);
+                    if (PgtableTypes.IsPresent(e) && (e & PgtableTypes.Special) == 0)
+                    {
+                        frames.Add((int)PgtableTypes.EntryPfn(e) + (PgtableTypes.IsLeaf(e) ? (int)((a >> 12) & 511) : 0));
+                        mappings++;
+                    }
+                }
+            }
+        }
+        ulong expected = (ulong)frames.Count * P << Proc.MemSizeStats.PssShift;
+        if (pss > expected || expected - pss > (ulong)mappings)
+        {
+            throw new ModelBugException($"PSS sums to {pss}, {frames.Count} distinct frames give {expected}");
+        }
     }
 }
