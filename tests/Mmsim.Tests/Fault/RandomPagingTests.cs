@@ -36,7 +36,7 @@ public sealed class RandomPagingTests
         var file = NewInode("/data/f", 48);
         int[] prots = [None, R, Rw, Rx, Rw];
         var log = new List<string>();
-        for (int step = 0; step < 1500; step++)
+        for (int step = 0; step < 1000; step++)
         {
             Task t = tasks[rng.Next(tasks.Count)];
             MmStruct mm = t.Mm();
