@@ -9,8 +9,8 @@ public sealed partial class MmPaging
     /// <summary>
     /// mincore_page_range() over [start, end) of vma into vec (one byte per page, bit 0 =
     /// resident): a present PTE (or huge PMD) is resident; an empty one of a file or shmem
-    /// mapping is resident when the page cache holds that page (mincore_page()); of an
-    /// anonymous mapping, not.
+    /// mapping is resident when the page cache holds that page (mincore_page()), or, with every
+    /// file page assumed cached, when it lies inside a regular file; of an anonymous mapping, not.
     /// </summary>
     internal void MincoreVma(Vma vma, ulong start, ulong end, Span<byte> vec)
     {
@@ -41,7 +41,12 @@ public sealed partial class MmPaging
         }
         if (vma.File is { } file && !FaultsAnonymous(vma) && file.CanMmap)
         {
-            return Machine.Cache.Find(file.Inode, LinearIndex(vma, addr)) >= 0;
+            ulong index = LinearIndex(vma, addr);
+            if (Machine.Options.FilePagesAssumedCached && file.Inode.Kind == Fs.InodeKind.Regular)
+            {
+                return index < PagesOf(file.Inode.Size);
+            }
+            return Machine.Cache.Find(file.Inode, index) >= 0;
         }
         return false;
     }

@@ -98,8 +98,8 @@ public sealed class FileFaultTests
     [Fact]
     public void MincoreReportsMappedPagesAndCachedFilePages()
     {
-        // anon 0..3: only 1 written; file 8..11 of a 4-page file, cached by another reader
-        var (k, t) = NewMachine(options: new PagingOptions { FilePagesAssumedCached = true });
+        // anon 0..3: only 1 written; file 8..11 of a 4-page file, page 2 cached by another reader
+        var (k, t) = NewMachine();
         Inode f = NewInode("/f", 4);
         t.Mm().MapAt(0, 4);
         t.Mm().MapAt(8, 4, R, MapFlags.Private | MapFlags.Fixed, OpenFile(f));
@@ -111,5 +111,11 @@ public sealed class FileFaultTests
         Assert.Equal(new byte[] { 0, 1, 0, 0 }, vec[..4]);
         Assert.Equal(0, t.Mm().Mincore(Col(8), Pages(4), vec));
         Assert.Equal(new byte[] { 0, 0, 1, 0 }, vec[..4]);
+        // With every file page assumed cached: all pages inside the file (not the two past its end).
+        var (k2, t2) = NewMachine(options: new PagingOptions { FilePagesAssumedCached = true });
+        t2.Mm().MapAt(8, 6, R, MapFlags.Private | MapFlags.Fixed, OpenFile(f));
+        Assert.Equal(0, t2.Mm().Mincore(Col(8), Pages(6), vec));
+        Assert.Equal(new byte[] { 1, 1, 1, 1, 0, 0 }, vec[..6]);
+        k2.Validate();
     }
 }
