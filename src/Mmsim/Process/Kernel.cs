@@ -40,6 +40,24 @@ public sealed class Kernel
     /// <summary>The SysV shared-memory segments of the (one) IPC namespace, by id.</summary>
     public Dictionary<int, Ipc.ShmSegment> ShmSegments { get; } = new();
 
+    /// <summary>
+    /// shmctl(IPC_RMID): marks a segment for removal; its pages go when nothing maps it any
+    /// more (now, or with the last detach). Returns 0 or -EINVAL.
+    /// </summary>
+    public int ShmRmid(int id)
+    {
+        if (!ShmSegments.TryGetValue(id, out Ipc.ShmSegment? seg))
+        {
+            return -Errno.EINVAL;
+        }
+        seg.Removed = true;
+        if (seg.Inode.Mappings == 0)
+        {
+            Paging?.Cache.Evict(seg.Inode);
+        }
+        return 0;
+    }
+
     /// <summary>All tasks ever created, by pid (exited ones are kept, marked).</summary>
     public IReadOnlyDictionary<int, Task> Tasks => _tasks;
 

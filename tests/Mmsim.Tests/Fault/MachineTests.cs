@@ -68,4 +68,26 @@ public sealed class MachineTests
         Assert.Equal(("w...", "1/0/0"), (t.Ptes(0, 4), t.RssCounters()));
         Assert.Equal(16UL, Proc.MmRssStatus.Of(mm).VmHwm);
     }
+
+    [Fact]
+    public void SysVSegmentPagesGoAfterIpcRmidAndTheLastDetach()
+    {
+        // a 4-page segment attached at column 0, two pages written (shmem pages, RssShmem);
+        // IPC_RMID while attached keeps them; the detach frees them.
+        var (k, t) = NewMachine();
+        long managed = k.Paging!.Phys.TotalManaged;
+        var seg = new Mmsim.Ipc.ShmSegment(7, 0x1234, Pages(4));
+        k.ShmSegments[7] = seg;
+        Assert.Equal((long)Col(0), t.Mm().Checked(t.Mm().Shmat(seg, Col(0), 0)));
+        k.Touch(t, 0);
+        k.Touch(t, 2);
+        Assert.Equal(("w.w.", "0/0/2"), (t.Ptes(0, 4), t.RssCounters()));
+        Assert.Equal(0, k.ShmRmid(7));
+        Assert.Equal(2, k.Paging.Cache.CountOf(seg.Inode));
+        Assert.Equal(0, t.Mm().Checked(t.Mm().Shmdt(Col(0))));
+        k.Validate();
+        Assert.Equal(0, k.Paging.Cache.CountOf(seg.Inode));
+        k.Exit(t);
+        Assert.Equal(managed - k.Paging.KernelFrames, k.Paging.Phys.FreePages);
+    }
 }
