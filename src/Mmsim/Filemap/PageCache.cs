@@ -76,6 +76,30 @@ public sealed class PageCache
     }
 
     /// <summary>
+    /// truncate_inode_pages(): drops the pages of inode from index on (they must be unmapped).
+    /// </summary>
+    public void TruncateFrom(Inode inode, ulong index)
+    {
+        if (!_mappings.TryGetValue(inode, out Dictionary<ulong, int>? pages))
+        {
+            return;
+        }
+        var drop = new List<ulong>();
+        foreach (ulong i in pages.Keys)
+        {
+            if (i >= index)
+            {
+                drop.Add(i);
+            }
+        }
+        foreach (ulong i in drop)
+        {
+            Release(pages[i]);
+            pages.Remove(i);
+        }
+    }
+
+    /// <summary>
     /// echo 1 &gt; /proc/sys/vm/drop_caches: frees every clean, unmapped page of regular files
     /// (shmem pages are the data itself and stay). Returns the pages freed.
     /// </summary>

@@ -58,6 +58,50 @@ public sealed class Kernel
         return 0;
     }
 
+    /// <summary>
+    /// truncate_setsize() for ftruncate(): sets i_size; when it shrinks, every mapping of the
+    /// pages past the new end (private copies included) is zapped in every mm
+    /// (unmap_mapping_range() with even_cows) and those pages leave the page cache
+    /// (truncate_inode_pages()), so a later access there is SIGBUS.
+    /// </summary>
+    public void Truncate(Fs.Inode inode, ulong size)
+    {
+        ulong old = inode.Size;
+        inode.Size = size;
+        if (Paging is null || size >= old)
+        {
+            return;
+        }
+        ulong holeBegin = Page.Pages(Page.Align(size));
+        foreach (MmStruct mm in LiveMms())
+        {
+            for (Vma? v = mm.Vmas.First; v is not null; v = v.Next)
+            {
+                if (v.File?.Inode != inode || v.PgOff + v.Pages <= holeBegin)
+                {
+                    continue;
+                }
+                ulong start = v.PgOff >= holeBegin ? v.Start : v.Start + Page.Bytes(holeBegin - v.PgOff);
+                mm.Paging?.ZapRange(v, start, v.End);
+            }
+        }
+        Paging.Cache.TruncateFrom(inode, holeBegin);
+    }
+
+    /// <summary>The distinct address spaces of the tasks that have not exited.</summary>
+    private List<MmStruct> LiveMms()
+    {
+        var live = new List<MmStruct>();
+        foreach (Task t in _tasks.Values)
+        {
+            if (t.Mm is { } mm && !live.Contains(mm))
+            {
+                live.Add(mm);
+            }
+        }
+        return live;
+    }
+
     /// <summary>All tasks ever created, by pid (exited ones are kept, marked).</summary>
     public IReadOnlyDictionary<int, Task> Tasks => _tasks;
 
@@ -161,14 +205,10 @@ public sealed class Kernel
     /// </summary>
     public void Validate()
     {
-        var live = new List<MmStruct>();
-        foreach (Task t in _tasks.Values)
+        List<MmStruct> live = LiveMms();
+        foreach (MmStruct mm in live)
         {
-            if (t.Mm is { } mm && !live.Contains(mm))
-            {
-                live.Add(mm);
-                mm.Validate();
-            }
+            mm.Validate();
         }
         if (Paging is not null)
         {

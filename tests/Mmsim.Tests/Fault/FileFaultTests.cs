@@ -118,4 +118,27 @@ public sealed class FileFaultTests
         Assert.Equal(new byte[] { 1, 1, 1, 1, 0, 0 }, vec[..6]);
         k2.Validate();
     }
+
+    [Fact]
+    public void TruncateUnmapsEveryMappingPastTheNewEnd()
+    {
+        // an 8-page file: process A maps it shared at 0..7, B private at 20..27 and writes page 5
+        // (a private copy). ftruncate to 3.5 pages: pages 4..7 go from both (the copy too) and
+        // from the cache; page 3 (holding the new end) stays; touching page 5 is SIGBUS.
+        var (k, a) = NewMachine(options: new PagingOptions { FilePagesAssumedCached = true });
+        Inode f = NewInode("/data/log", 8);
+        a.Mm().MapAt(0, 8, Rw, MapFlags.Shared | MapFlags.Fixed, OpenFile(f));
+        Mmsim.Process.Task b = k.Clone(a, 2, shareVm: false, thread: false, shareFiles: false);
+        b.Mm().MapAt(20, 8, Rw, MapFlags.Private | MapFlags.Fixed, OpenFile(f));
+        k.Read(a, 0);
+        k.Read(b, 20);
+        k.Touch(b, 25);
+        Assert.Equal(("rrrrrrrr", "rrrrrwrr"), (a.Ptes(0, 8), b.Ptes(20, 8)));
+        k.Truncate(f, Pages(3) + 2048);
+        k.Validate();
+        Assert.Equal(("rrrr....", "rrrr...."), (a.Ptes(0, 8), b.Ptes(20, 8)));
+        Assert.Equal((4, "0/4/0", "0/4/0"), (k.Paging!.Cache.CountOf(f), a.RssCounters(), b.RssCounters()));
+        Assert.Equal(FaultResult.SigBus, k.Touch(b, 25));
+        Assert.Equal(FaultResult.Ok, k.Touch(a, 3));
+    }
 }
