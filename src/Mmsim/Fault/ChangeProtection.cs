@@ -80,7 +80,8 @@ public sealed partial class MmPaging
         {
             return (pte & Dirty) != 0;
         }
-        PageFlags f = Phys.Frame((int)EntryPfn(pte)).Flags;
-        return (f & (PageFlags.Anon | PageFlags.AnonExclusive)) == (PageFlags.Anon | PageFlags.AnonExclusive);
+        int pfn = (int)EntryPfn(pte);
+        return (Phys.Frame(Machine.FolioHead(pfn)).Flags & PageFlags.Anon) != 0
+            && (Phys.Frame(pfn).Flags & PageFlags.AnonExclusive) != 0;
     }
 }

@@ -270,12 +270,11 @@ public sealed partial class MmPaging
             Machine.FlushRange(Mm, addr, addr + Page.Size);
             return VmFault.None;
         }
-        if ((pte & Special) == 0 && (Phys.Frame(pfn).Flags & PageFlags.Anon) != 0)
+        if ((pte & Special) == 0 && (Phys.Frame(Machine.FolioHead(pfn)).Flags & PageFlags.Anon) != 0)
         {
             int head = Machine.FolioHead(pfn);
-            bool reuse = head == pfn && !Machine.IsLarge(head)
-                ? Phys.Frame(pfn).RefCount == 1
-                : (Phys.Frame(pfn).Flags & PageFlags.AnonExclusive) != 0;
+            bool reuse = (Phys.Frame(pfn).Flags & PageFlags.AnonExclusive) != 0
+                || (Machine.IsLarge(head) ? CanReuseLargeAnonFolio(head, addr, pfn) : Phys.Frame(pfn).RefCount == 1);
             if (reuse)
             {
                 Phys.Frame(pfn).Flags |= PageFlags.AnonExclusive;
@@ -285,6 +284,40 @@ public sealed partial class MmPaging
             }
         }
         return WpPageCopy(vma, addr, pt, idx, pte);
+    }
+
+    /// <summary>
+    /// __wp_can_reuse_large_anon_folio(): a PTE-mapped huge folio may be reused when no PMD maps
+    /// it, at least two of its pages are mapped, every reference is a mapping, and every mapping
+    /// is in this mm (its PTEs around addr account for all of them). A folio with one page
+    /// mapped is copied from instead, so that it can be freed.
+    /// </summary>
+    private bool CanReuseLargeAnonFolio(int head, ulong addr, int pfn)
+    {
+        if (Machine.EntireMapcount(head) >= 0)
+        {
+            return false;
+        }
+        int mapcount = 0;
+        for (int i = 0; i < HpageNr; i++)
+        {
+            mapcount += Phys.Frame(head + i).MappedCount;
+        }
+        if (mapcount <= 1 || mapcount != Phys.Frame(head).RefCount)
+        {
+            return false;
+        }
+        ulong first = addr - Page.Bytes((ulong)(pfn - head));
+        int mine = 0;
+        for (int i = 0; i < HpageNr; i++)
+        {
+            ulong e = EntryAt(first + Page.Bytes((ulong)i), out int shift);
+            if (shift == Page.Shift && IsPresent(e) && (e & Special) == 0 && (int)EntryPfn(e) == head + i)
+            {
+                mine++;
+            }
+        }
+        return mine == mapcount;
     }
 
     /// <summary>

@@ -187,4 +187,25 @@ public sealed class ThpTests
     }
 
     private static long VmPte(Mmsim.Process.Task t) => (long)MmRssStatus.Of(t.Mm()).VmPte;
+
+    [Fact]
+    public void APteMappedHugeFolioIsReusedOnceNoOtherMmMapsIt()
+    {
+        //  block 0 written (PMD), its first page unmapped (split: 511 PTEs), fork.
+        //  While the child lives, a parent write to page 1 copies it; after the child exits,
+        //  a write to page 2 reuses the folio page (all 510 remaining mappings are the parent's).
+        var (k, t) = HugeArea();
+        k.Access(t, A, AccessKind.Write);
+        Assert.Equal(0, t.Mm().Checked(t.Mm().Munmap(A, 4096)));
+        int head = (int)Mmsim.Pgtable.PgtableTypes.EntryPfn(t.Pg().EntryAt(A + 4096, out _)) - 1;
+        Mmsim.Process.Task c = k.Clone(t, 2, shareVm: false, thread: false, shareFiles: false);
+        k.Access(t, A + 0x1000, AccessKind.Write);
+        k.Validate();
+        Assert.NotEqual(head + 1, (int)Mmsim.Pgtable.PgtableTypes.EntryPfn(t.Pg().EntryAt(A + 0x1000, out _)));
+        k.Exit(c);
+        k.Access(t, A + 0x2000, AccessKind.Write);
+        k.Validate();
+        Assert.Equal(head + 2, (int)Mmsim.Pgtable.PgtableTypes.EntryPfn(t.Pg().EntryAt(A + 0x2000, out _)));
+        Assert.Equal("511/0/0", t.RssCounters());
+    }
 }
