@@ -74,8 +74,12 @@ public static partial class BinfmtElf
         return mm;
     }
 
-    /// <summary>ELF_ET_DYN_BASE: two thirds of the default map window.</summary>
-    public static ulong ElfEtDynBase(MmStruct mm) => mm.Config.DefaultMapWindow / 3 * 2;
+    /// <summary>ELF_ET_DYN_BASE: two thirds of the default map window; 4 MiB for a 32-bit (ia32) address space.</summary>
+    public static ulong ElfEtDynBase(MmStruct mm)
+    {
+        bool ia32 = mm.Config.PagingMode is Pgtable.PagingMode.TwoLevel or Pgtable.PagingMode.Pae;
+        return ia32 ? 0x400000UL : mm.Config.DefaultMapWindow / 3 * 2;
+    }
 
     /// <summary>
     /// arch_pick_mmap_layout(): top-down below the stack gap (RLIMIT_STACK plus the guard gap,

@@ -78,6 +78,9 @@ public sealed class LeakTests
         Binfmt.BinfmtElf.PickMmapLayout(mm);
         // The top-down base: TASK_SIZE minus the gap (8 MiB stack + 1 MiB guard, raised to 128 MiB).
         Assert.Equal((0x40000000UL, 0xb8000000UL), (mm.MmapLegacyBase, mm.MmapBase));
+        // ELF_ET_DYN_BASE: 0x400000 for ia32, two thirds of the 47-bit window otherwise.
+        Assert.Equal(0x400000UL, Binfmt.BinfmtElf.ElfEtDynBase(mm));
+        Assert.Equal(0x555555554aaaUL, Binfmt.BinfmtElf.ElfEtDynBase(new MmStruct(MmConfig.Default)));
     }
 
     [Fact]
