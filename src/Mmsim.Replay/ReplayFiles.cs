@@ -72,7 +72,7 @@ public sealed partial class Replayer
             case ReplayCall.Ftruncate when r == 0:
                 if (task.Files.Get(I(a, 0)) is { } f)
                 {
-                    f.Inode.Size = U(a, 1);
+                    Kernel.Truncate(f.Inode, U(a, 1));
                 }
                 return true;
             case ReplayCall.Unlink or ReplayCall.Unlinkat when r == 0:

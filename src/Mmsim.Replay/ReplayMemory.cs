@@ -147,9 +147,9 @@ public sealed partial class Replayer
                 Compare(ev, mm.Shmdt(U(a, 0)));
                 return true;
             case ReplayCall.Shmctl:
-                if (ev.HasResult && ev.Result == 0 && F(a, 1, FlagTables.Ipc) == 0 && Kernel.ShmSegments.TryGetValue(I(a, 0), out ShmSegment? rm))
+                if (ev.HasResult && ev.Result == 0 && F(a, 1, FlagTables.Ipc) == 0)
                 {
-                    rm.Removed = true;
+                    Kernel.ShmRmid(I(a, 0));
                 }
                 return true;
             case ReplayCall.Syscall0x1ce or ReplayCall.Mseal when mm is not null:

@@ -30,6 +30,12 @@ public sealed record ReplayOptions
     /// </summary>
     public IReadOnlyDictionary<string, ulong> RecordedInodes { get; init; } = new Dictionary<string, ulong>();
 
+    /// <summary>
+    /// RAM for a replay with page tables and demand paging (every file page taken as cached:
+    /// the host's page cache decided); null (the default): only the VMA layer is modelled.
+    /// </summary>
+    public Mmsim.Phys.PhysMemConfig? Paging { get; init; }
+
     public static ReplayOptions Default { get; } = new();
 }
 

@@ -26,7 +26,9 @@ public sealed partial class Replayer
         _host = host;
         _mode = mode;
         _options = options ?? ReplayOptions.Default;
-        Kernel = new Kernel(config ?? MmConfig.Default);
+        Kernel = _options.Paging is { } phys
+            ? new Kernel(config ?? MmConfig.Default, phys, new Fault.PagingOptions { FilePagesAssumedCached = true })
+            : new Kernel(config ?? MmConfig.Default);
     }
 
     public Kernel Kernel { get; }

@@ -74,8 +74,12 @@ public static partial class BinfmtElf
         return mm;
     }
 
-    /// <summary>ELF_ET_DYN_BASE: two thirds of the default map window.</summary>
-    public static ulong ElfEtDynBase(MmStruct mm) => mm.Config.DefaultMapWindow / 3 * 2;
+    /// <summary>ELF_ET_DYN_BASE: two thirds of the default map window; 4 MiB for a 32-bit (ia32) address space.</summary>
+    public static ulong ElfEtDynBase(MmStruct mm)
+    {
+        bool ia32 = mm.Config.PagingMode is Pgtable.PagingMode.TwoLevel or Pgtable.PagingMode.Pae;
+        return ia32 ? 0x400000UL : mm.Config.DefaultMapWindow / 3 * 2;
+    }
 
     /// <summary>
     /// arch_pick_mmap_layout(): top-down below the stack gap (RLIMIT_STACK plus the guard gap,
@@ -83,7 +87,8 @@ public static partial class BinfmtElf
     /// </summary>
     internal static void PickMmapLayout(MmStruct mm)
     {
-        ulong taskSize = mm.TaskSize;
+        // task_size_64bit(0) / task_size_32bit(): the default window, not a 5-level TASK_SIZE.
+        ulong taskSize = mm.Config.DefaultMapWindow;
         mm.MmapLegacyBase = Page.Align(taskSize / 3);
         ulong rlim = mm.Config.RlimitStack;
         if (rlim == ulong.MaxValue)
@@ -111,7 +116,7 @@ public static partial class BinfmtElf
     /// </summary>
     internal static void SetupArgPages(MmStruct mm, ExecRequest req)
     {
-        ulong top = mm.TaskSize;
+        ulong top = mm.Config.DefaultMapWindow;
         ulong p = top - 8;
         p -= (ulong)System.Text.Encoding.UTF8.GetByteCount(req.Filename) + 1;
         ulong envBytes = 0;

@@ -62,6 +62,9 @@ public sealed class Inode
     /// <summary>Number of VM_SHARED|VM_MAYWRITE mappings (i_mmap_writable), which F_SEAL_WRITE refuses.</summary>
     public int WritableMappings { get; set; }
 
+    /// <summary>VMAs mapping this inode (the size of its i_mmap tree).</summary>
+    public int Mappings { get; set; }
+
     /// <summary>True for shmem-backed inodes (shared anonymous memory, memfd, SysV shm): no page cache on disk.</summary>
     public bool IsShmem => Kind is InodeKind.Shmem;
 }

@@ -1,3 +1,6 @@
+using Mmsim.Fault;
+using Mmsim.Tlb;
+
 namespace Mmsim.Mm;
 
 /// <summary>What a user access did (the outcome of handle_mm_fault() as the VMA layer sees it).</summary>
@@ -11,6 +14,12 @@ public enum FaultResult
 
     /// <summary>A VMA covers the address but forbids the access (SIGSEGV, SEGV_ACCERR).</summary>
     AccErr,
+
+    /// <summary>The page lies beyond the end of the mapped file (SIGBUS, BUS_ADRERR).</summary>
+    SigBus,
+
+    /// <summary>No memory for the page or a page table (VM_FAULT_OOM: the OOM killer's business).</summary>
+    Oom,
 }
 
 /// <summary>
@@ -21,6 +30,9 @@ public enum FaultResult
 /// </summary>
 public sealed partial class MmStruct
 {
+    /// <summary>The page tables and frames of this mm; null when only the VMA layer is modelled.</summary>
+    public MmPaging? Paging { get; internal set; }
+
     /// <summary>Called for every allowed access (vma, page address, write).</summary>
     internal Action<Vma, ulong, bool>? OnFault { get; set; }
 
@@ -31,6 +43,24 @@ public sealed partial class MmStruct
     /// </summary>
     public FaultResult Fault(ulong addr, bool write)
     {
+        return Access(addr, write ? AccessKind.Write : AccessKind.Read);
+    }
+
+    /// <summary>
+    /// A user access of the given kind at addr, as the CPU and do_user_addr_fault() see it. With
+    /// page tables (<see cref="Paging"/>), an access the present entries allow is no fault at
+    /// all; otherwise the VMA is found (a GROWSDOWN one grown), access_error() applied (a write
+    /// needs VM_WRITE; a fetch from a present no-execute page, or any access to a PROT_NONE area,
+    /// is SEGV_ACCERR) and handle_mm_fault() maps the page. Without page tables only the VMA side runs.
+    /// </summary>
+    public FaultResult Access(ulong addr, AccessKind kind)
+    {
+        bool write = kind == AccessKind.Write;
+        bool present = false;
+        if (Paging is { } paging && paging.TryAccess(addr, kind, out present))
+        {
+            return FaultResult.Ok;
+        }
         Vma? vma = Vmas.Find(addr);
         if (vma is null)
         {
@@ -48,9 +78,17 @@ public sealed partial class MmStruct
         {
             return FaultResult.AccErr;
         }
+        if (kind == AccessKind.Execute && present)
+        {
+            return FaultResult.AccErr;
+        }
         ulong page = addr & Page.Mask;
-        FaultRange(vma, page, page + Page.Size, write);
-        return FaultResult.Ok;
+        FaultResult r = FaultRange(vma, page, page + Page.Size, kind);
+        if (r == FaultResult.Ok && kind == AccessKind.Execute && Paging is { } p && !p.TryAccess(addr, kind, out _))
+        {
+            return FaultResult.AccErr;
+        }
+        return r;
     }
 
     /// <summary>
@@ -191,13 +229,19 @@ public sealed partial class MmStruct
             bool write = (v.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
             ulong s = v.Start > start ? v.Start : start;
             ulong e = v.End < end ? v.End : end;
-            FaultRange(v, s, e, write);
+            FaultRange(v, s, e, write ? AccessKind.Write : AccessKind.Read);
         }
     }
 
-    /// <summary>Faults in [start, end) of one VMA that allows the access.</summary>
-    private void FaultRange(Vma vma, ulong start, ulong end, bool write)
+    /// <summary>
+    /// Faults in [start, end) of one VMA that allows the access: the anon_vma a private write
+    /// (or a huge-page fault) needs, then, with page tables, handle_mm_fault() for every page
+    /// the entries do not already allow (as GUP's follow_page() checks before faultin_page()).
+    /// Returns the first failure (SIGBUS, OOM) or Ok.
+    /// </summary>
+    private FaultResult FaultRange(Vma vma, ulong start, ulong end, AccessKind kind)
     {
+        bool write = kind == AccessKind.Write;
         if ((write && (vma.Flags & VmFlags.Shared) == 0) || HugeAnonFault(vma, start, end))
         {
             AnonVmaPrepare(vma);
@@ -209,5 +253,25 @@ public sealed partial class MmStruct
                 onFault(vma, a, write);
             }
         }
+        if (Paging is { } paging)
+        {
+            for (ulong a = start; a < end; a += Page.Size)
+            {
+                if (paging.TryAccess(a, kind == AccessKind.Execute ? AccessKind.Read : kind, out _))
+                {
+                    continue;
+                }
+                VmFault r = paging.HandleMmFault(vma, a, kind);
+                if ((r & VmFault.SigBus) != 0)
+                {
+                    return FaultResult.SigBus;
+                }
+                if ((r & VmFault.Oom) != 0)
+                {
+                    return FaultResult.Oom;
+                }
+            }
+        }
+        return FaultResult.Ok;
     }
 }

@@ -261,6 +261,7 @@ public sealed partial class MmStruct
                 return -Errno.EPERM;
         }
         OnAdvise?.Invoke(vma, start, end, advice);
+        Paging?.Advise(vma, start, end, advice);
         return 0;
     }
 
@@ -286,7 +287,15 @@ public sealed partial class MmStruct
                 return -Errno.EINVAL;
             }
             ulong e = vma.End < end ? vma.End : end;
-            FaultRange(vma, addr, e, write);
+            FaultResult fr = FaultRange(vma, addr, e, write ? Tlb.AccessKind.Write : Tlb.AccessKind.Read);
+            if (fr == FaultResult.SigBus)
+            {
+                return -Errno.EFAULT;
+            }
+            if (fr == FaultResult.Oom)
+            {
+                return -Errno.ENOMEM;
+            }
             OnAdvise?.Invoke(vma, addr, e, advice);
             addr = e;
         }

@@ -59,6 +59,21 @@ public sealed record MmConfig
     /// <summary>CONFIG_KSM: MADV_MERGEABLE is accepted.</summary>
     public bool Ksm { get; init; } = true;
 
+    /// <summary>The paging mode: decides the page-table shape and, through <see cref="ForMode"/>, the layout.</summary>
+    public Pgtable.PagingMode PagingMode { get; init; } = Pgtable.PagingMode.FourLevel;
+
     /// <summary>The reference configuration.</summary>
     public static MmConfig Default { get; } = new();
+
+    /// <summary>
+    /// The reference configuration in another paging mode: TASK_SIZE and the default map window
+    /// of that mode (5-level: 56-bit TASK_SIZE, mmap and stack still below 47 bits; i386 and
+    /// PAE: the 3G/1G split, TASK_SIZE 0xC0000000, so mmap_legacy_base is 0x40000000, the
+    /// top-down base sits below the stack gap under 0xC0000000 and the stack ends at it).
+    /// </summary>
+    public static MmConfig ForMode(Pgtable.PagingMode mode)
+    {
+        Pgtable.PagingGeometry g = Pgtable.PagingGeometry.Of(mode);
+        return Default with { PagingMode = mode, TaskSize = g.TaskSize, DefaultMapWindow = g.DefaultMapWindow };
+    }
 }

@@ -35,5 +35,10 @@ public sealed partial class MmStruct
             RemoveMapped(v);
             v = next;
         }
+        if (Paging is { } paging)
+        {
+            paging.ExitMmap();
+            Paging = null;
+        }
     }
 }

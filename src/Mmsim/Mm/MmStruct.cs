@@ -147,6 +147,12 @@ public sealed partial class MmStruct
         };
     }
 
+    /// <summary>
+    /// dup_mmap() dropped VM_LOCKED from copied VMAs without merging them, as the kernel does,
+    /// so neighbours that differed only in their lock flags may stay apart in this mm.
+    /// </summary>
+    internal bool ForkUnlockedNeighbours { get; set; }
+
     /// <summary>Pages charged to this mm for VM_ACCOUNT areas (its share of vm_committed_as).</summary>
     public ulong CommittedPages { get; internal set; }
 
@@ -163,7 +169,7 @@ public sealed partial class MmStruct
             {
                 throw new ModelBugException($"validate_mm: bad range {v}");
             }
-            if (prev is not null && prev.End == v.Start && VmaMerge.WouldMerge(prev, v))
+            if (prev is not null && prev.End == v.Start && !ForkUnlockedNeighbours && VmaMerge.WouldMerge(prev, v))
             {
                 throw new ModelBugException($"validate_mm: unmerged neighbours {prev} and {v}");
             }
@@ -182,5 +188,6 @@ public sealed partial class MmStruct
         {
             throw new ModelBugException($"validate_mm: locked_vm {LockedVm} but locked VMAs hold {locked} pages");
         }
+        Paging?.Validate();
     }
 }

@@ -325,6 +325,10 @@ public sealed partial class MmStruct
         {
             vma.File.Inode.WritableMappings++;
         }
+        if (vma.File is not null)
+        {
+            vma.File.Inode.Mappings++;
+        }
     }
 
     /// <summary>Bookkeeping when a VMA is freed (unmapped or absorbed by a merge).</summary>
@@ -333,6 +337,17 @@ public sealed partial class MmStruct
         if (vma.File is not null && (vma.Flags & (VmFlags.Shared | VmFlags.MayWrite)) == (VmFlags.Shared | VmFlags.MayWrite))
         {
             vma.File.Inode.WritableMappings--;
+        }
+        if (vma.File is not null)
+        {
+            vma.File.Inode.Mappings--;
+            // The shmem object behind shared anonymous memory is reachable only through its VMAs;
+            // a SysV segment marked IPC_RMID goes with its last attach.
+            if (vma.File.Inode.Mappings == 0 && vma.File.Inode.IsShmem
+                && (vma.File.Shm is { Removed: true } || (vma.File.Shm is null && vma.File.Inode.Path == "/dev/zero")))
+            {
+                Paging?.Machine.Cache.Evict(vma.File.Inode);
+            }
         }
     }
 }

@@ -148,6 +148,7 @@ public sealed partial class MmStruct
         StatAccount(oldFlags, -(long)pages);
         StatAccount(newFlags, (long)pages);
         OnProtectRange?.Invoke(target, start, end);
+        Paging?.ChangeProtection(target, start, end);
         return 0;
     }
 

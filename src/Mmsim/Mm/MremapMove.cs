@@ -27,6 +27,7 @@ public sealed partial class MmStruct
         ulong newPgoff = vma.PgOff + Page.Pages(oldAddr - vma.Start);
         Vma newVma = CopyVma(vma, newAddr, newLen, newPgoff);
         OnMoveRange?.Invoke(vma, oldAddr, newVma, newAddr, Math.Min(oldLen, newLen));
+        Paging?.MovePageTables(oldAddr, newAddr, Math.Min(oldLen, newLen));
         StatAccount(vmFlags, (long)Page.Pages(newLen));
         if (dontUnmap)
         {

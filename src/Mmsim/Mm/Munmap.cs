@@ -112,6 +112,7 @@ public sealed partial class MmStruct
     {
         ulong pages = v.Pages;
         OnUnmapRange?.Invoke(v, v.Start, v.End);
+        Paging?.UnmapVma(v);
         Vmas.Remove(v);
         StatAccount(v.Flags, -(long)pages);
         if ((v.Flags & VmFlags.Locked) != 0)

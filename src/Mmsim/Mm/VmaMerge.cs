@@ -150,16 +150,16 @@ internal static class VmaMerge
             DupAnonVma(prev, next);
             ulong end = next.End;
             RemoveVma(mm, next);
-            mm.Vmas.SetRange(prev, prev.Start, end);
+            SetRangeSplitHuge(mm, prev, prev.Start, end);
             return prev;
         }
         if (left)
         {
-            mm.Vmas.SetRange(prev, prev.Start, vmg.End);
+            SetRangeSplitHuge(mm, prev, prev.Start, vmg.End);
             return prev;
         }
         next.PgOff -= Page.Pages(vmg.End - vmg.Start);
-        mm.Vmas.SetRange(next, vmg.Start, next.End);
+        SetRangeSplitHuge(mm, next, vmg.Start, next.End);
         return next;
     }
 
@@ -206,7 +206,7 @@ internal static class VmaMerge
             ulong end = next.End;
             RemoveVma(mm, vma);
             RemoveVma(mm, next);
-            mm.Vmas.SetRange(prev!, prev!.Start, end);
+            SetRangeSplitHuge(mm, prev!, prev!.Start, end);
             return prev;
         }
         if (mergeLeft)
@@ -220,7 +220,7 @@ internal static class VmaMerge
             {
                 AdjustStart(mm, vma, vmg.End);
             }
-            mm.Vmas.SetRange(prev!, prev!.Start, vmg.End);
+            SetRangeSplitHuge(mm, prev!, prev!.Start, vmg.End);
             return prev;
         }
         DupAnonVma(next!, vma);
@@ -231,10 +231,10 @@ internal static class VmaMerge
         }
         else
         {
-            mm.Vmas.SetRange(vma, vma.Start, vmg.Start);
+            SetRangeSplitHuge(mm, vma, vma.Start, vmg.Start);
         }
         next!.PgOff -= pglen;
-        mm.Vmas.SetRange(next, vmg.Start, next.End);
+        SetRangeSplitHuge(mm, next, vmg.Start, next.End);
         return next;
     }
 
@@ -252,7 +252,7 @@ internal static class VmaMerge
     private static void AdjustStart(MmStruct mm, Vma vma, ulong newStart)
     {
         vma.PgOff += Page.Pages(newStart - vma.Start);
-        mm.Vmas.SetRange(vma, newStart, vma.End);
+        SetRangeSplitHuge(mm, vma, newStart, vma.End);
     }
 
     /// <summary>Unlinks a VMA absorbed by a merge (map_count drops; the pages stay accounted to the survivor).</summary>
@@ -268,6 +268,7 @@ internal static class VmaMerge
     /// </summary>
     public static Vma Split(MmStruct mm, Vma vma, ulong addr, bool newBelow)
     {
+        mm.Paging?.SplitHugeAt(addr);
         Vma created = vma.Dup();
         if (newBelow)
         {
@@ -324,5 +325,19 @@ internal static class VmaMerge
             Split(mm, vma, vmg.End, newBelow: false);
         }
         return vma;
+    }
+
+    /// <summary>
+    /// Moves a VMA boundary; a huge PMD that the new boundary would cut is split first, as
+    /// vma_adjust_trans_huge() does.
+    /// </summary>
+    private static void SetRangeSplitHuge(MmStruct mm, Vma vma, ulong start, ulong end)
+    {
+        if (mm.Paging is { } paging)
+        {
+            paging.SplitHugeAt(start);
+            paging.SplitHugeAt(end);
+        }
+        mm.Vmas.SetRange(vma, start, end);
     }
 }

@@ -30,4 +30,8 @@ public enum PageFlags : uint
     Anon = 1u << 17,
     /// <summary>PageBuddy(): free, the first frame of a block on a free list; order in Index.</summary>
     Buddy = 1u << 18,
+    /// <summary>PageTable(): the frame holds a page table (its contents live in the table store; Index = the block).</summary>
+    PageTable = 1u << 19,
+    /// <summary>PG_anon_exclusive: an anonymous page only this mapping may use (copy-on-write may reuse it).</summary>
+    AnonExclusive = 1u << 20,
 }

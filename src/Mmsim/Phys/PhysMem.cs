@@ -55,13 +55,17 @@ public sealed partial class PhysMem
         _frames = new PageFrame[n];
         int managedStart = Config.LowReservedPages;
         int managedEnd = n - Config.TopReservedPages;
-        PageFrame blank = PageFrame.Blank;
-        PageFrame reserved = blank;
+        // A zeroed frame is blank (see PageFrame): only the reserved ones need writing.
+        PageFrame reserved = PageFrame.Blank;
         reserved.Flags = PageFlags.Reserved;
         reserved.RefCount = 1;
-        for (int pfn = 0; pfn < n; pfn++)
+        for (int pfn = 0; pfn < managedStart; pfn++)
         {
-            _frames[pfn] = pfn >= managedStart && pfn < managedEnd ? blank : reserved;
+            _frames[pfn] = reserved;
+        }
+        for (int pfn = managedEnd; pfn < n; pfn++)
+        {
+            _frames[pfn] = reserved;
         }
 
         _zones =

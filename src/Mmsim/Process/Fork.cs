@@ -1,3 +1,4 @@
+using Mmsim.Fault;
 using Mmsim.Mm;
 
 namespace Mmsim.Process;
@@ -14,6 +15,8 @@ public static class Fork
     {
         var mm = new MmStruct(parent.Config);
         mm.CopyLayoutFrom(parent);
+        mm.ForkUnlockedNeighbours = parent.ForkUnlockedNeighbours;
+        MmPaging? paging = parent.Paging?.Machine.Attach(mm);
         Vma? prev = null;
         foreach (Vma src in parent.Vmas)
         {
@@ -22,7 +25,11 @@ public static class Fork
                 continue;
             }
             Vma dst = src.Dup();
-            dst.Flags &= ~VmFlags.LockedMask;
+            if ((dst.Flags & VmFlags.LockedMask) != 0)
+            {
+                dst.Flags &= ~VmFlags.LockedMask;
+                mm.ForkUnlockedNeighbours = true;
+            }
             if ((src.Flags & VmFlags.WipeOnFork) != 0)
             {
                 dst.AnonVma = null;
@@ -34,6 +41,10 @@ public static class Fork
                 dst.AnonVmaChainShared = true;
             }
             mm.Vmas.InsertAfter(prev, dst);
+            if (paging is not null && MmPaging.NeedsCopy(src) && !paging.CopyPageRange(dst, parent.Paging!, src))
+            {
+                throw new ModelBugException("dup_mmap: out of memory copying page tables");
+            }
             mm.OnVmaCreated(dst);
             mm.StatAccount(dst.Flags, (long)dst.Pages);
             if ((dst.Flags & VmFlags.Account) != 0)
@@ -43,6 +54,11 @@ public static class Fork
             prev = dst;
         }
         mm.HiwaterVm = parent.HiwaterVm > mm.TotalVm ? parent.HiwaterVm : mm.TotalVm;
+        if (paging is not null)
+        {
+            paging.ResetHiwater();
+            parent.Paging!.Machine.FlushMm(parent);
+        }
         return mm;
     }
 }

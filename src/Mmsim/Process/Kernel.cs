@@ -1,6 +1,9 @@
 using Mmsim.Binfmt;
 using Mmsim.Fs;
+using Mmsim.Fault;
 using Mmsim.Mm;
+using Mmsim.Phys;
+using Mmsim.Tlb;
 
 namespace Mmsim.Process;
 
@@ -18,10 +21,86 @@ public sealed partial class Kernel
         Config = config;
     }
 
+    /// <summary>
+    /// Creates a machine with RAM, page tables and demand paging: every mm gets page tables in
+    /// the paging mode of <paramref name="config"/>, and faults allocate frames from one
+    /// <see cref="PhysMem"/> of the given shape.
+    /// </summary>
+    public Kernel(MmConfig config, PhysMemConfig phys, PagingOptions? options = null)
+        : this(config)
+    {
+        Paging = new PagingMachine(new PhysMem(phys), config.PagingMode, options);
+    }
+
     public MmConfig Config { get; }
+
+    /// <summary>The machine's RAM and paging layer; null when only the VMA layer is modelled.</summary>
+    public PagingMachine? Paging { get; }
 
     /// <summary>The SysV shared-memory segments of the (one) IPC namespace, by id.</summary>
     public Dictionary<int, Ipc.ShmSegment> ShmSegments { get; } = new();
+
+    /// <summary>
+    /// shmctl(IPC_RMID): marks a segment for removal; its pages go when nothing maps it any
+    /// more (now, or with the last detach). Returns 0 or -EINVAL.
+    /// </summary>
+    public int ShmRmid(int id)
+    {
+        if (!ShmSegments.TryGetValue(id, out Ipc.ShmSegment? seg))
+        {
+            return -Errno.EINVAL;
+        }
+        seg.Removed = true;
+        if (seg.Inode.Mappings == 0)
+        {
+            Paging?.Cache.Evict(seg.Inode);
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// truncate_setsize() for ftruncate(): sets i_size; when it shrinks, every mapping of the
+    /// pages past the new end (private copies included) is zapped in every mm
+    /// (unmap_mapping_range() with even_cows) and those pages leave the page cache
+    /// (truncate_inode_pages()), so a later access there is SIGBUS.
+    /// </summary>
+    public void Truncate(Fs.Inode inode, ulong size)
+    {
+        ulong old = inode.Size;
+        inode.Size = size;
+        if (Paging is null || size >= old)
+        {
+            return;
+        }
+        ulong holeBegin = Page.Pages(Page.Align(size));
+        foreach (MmStruct mm in LiveMms())
+        {
+            for (Vma? v = mm.Vmas.First; v is not null; v = v.Next)
+            {
+                if (v.File?.Inode != inode || v.PgOff + v.Pages <= holeBegin)
+                {
+                    continue;
+                }
+                ulong start = v.PgOff >= holeBegin ? v.Start : v.Start + Page.Bytes(holeBegin - v.PgOff);
+                mm.Paging?.ZapRange(v, start, v.End);
+            }
+        }
+        Paging.Cache.TruncateFrom(inode, holeBegin);
+    }
+
+    /// <summary>The distinct address spaces of the tasks that have not exited.</summary>
+    private List<MmStruct> LiveMms()
+    {
+        var live = new List<MmStruct>();
+        foreach (Task t in _tasks.Values)
+        {
+            if (t.Mm is { } mm && !live.Contains(mm))
+            {
+                live.Add(mm);
+            }
+        }
+        return live;
+    }
 
     /// <summary>All tasks ever created, by pid (exited ones are kept, marked).</summary>
     public IReadOnlyDictionary<int, Task> Tasks => _tasks;
@@ -29,7 +108,9 @@ public sealed partial class Kernel
     /// <summary>Creates the first task of a process tree with an empty mm and no files.</summary>
     public Task CreateInitTask(int pid)
     {
-        var task = new Task(pid, pid, new MmStruct(Config), new FdTable());
+        var mm = new MmStruct(Config);
+        Paging?.Attach(mm);
+        var task = new Task(pid, pid, mm, new FdTable());
         _tasks[pid] = task;
         return task;
     }
@@ -48,6 +129,7 @@ public sealed partial class Kernel
         {
             return err;
         }
+        Paging?.Attach(mm);
         MmStruct? old = task.Mm;
         task.Mm = mm;
         task.ActiveMm = mm;
@@ -97,6 +179,41 @@ public sealed partial class Kernel
         };
         _tasks[childPid] = child;
         return child;
+    }
+
+    /// <summary>
+    /// A user access by a task (the CPU and do_user_addr_fault()): the fault, if one is taken,
+    /// is counted in the task's min_flt or maj_flt. Returns the outcome (Ok, or the signal).
+    /// </summary>
+    public FaultResult Access(Task task, ulong addr, AccessKind kind)
+    {
+        MmStruct mm = task.Mm ?? throw new InvalidOperationException("a kernel thread has no user memory");
+        long min = mm.Paging?.MinFlt ?? 0;
+        long maj = mm.Paging?.MajFlt ?? 0;
+        FaultResult r = mm.Access(addr, kind);
+        if (mm.Paging is { } p)
+        {
+            task.MinFlt += p.MinFlt - min;
+            task.MajFlt += p.MajFlt - maj;
+        }
+        return r;
+    }
+
+    /// <summary>
+    /// Checks every live mm (<see cref="MmStruct.Validate"/>, which covers its page tables) and
+    /// the frames: each mapcount and refcount agrees with the entries mapping the frame.
+    /// </summary>
+    public void Validate()
+    {
+        List<MmStruct> live = LiveMms();
+        foreach (MmStruct mm in live)
+        {
+            mm.Validate();
+        }
+        if (Paging is not null)
+        {
+            MmPaging.ValidateFrames(Paging, live);
+        }
     }
 
     /// <summary>exit(): the task drops its mm (exit_mm → mmput) and files.</summary>

@@ -44,6 +44,12 @@ public sealed class Task
     /// <summary>The task has exited (exit or exit_group).</summary>
     public bool Exited { get; set; }
 
+    /// <summary>min_flt: faults resolved without I/O.</summary>
+    public long MinFlt { get; set; }
+
+    /// <summary>maj_flt: faults that read the page from its file.</summary>
+    public long MajFlt { get; set; }
+
     /// <summary>True for the thread-group leader.</summary>
     public bool IsLeader => Pid == Tgid;
 }

@@ -1,0 +1,121 @@
+using Mmsim.Mm;
+using Mmsim.Phys;
+using static Mmsim.Pgtable.PgtableTypes;
+
+namespace Mmsim.Fault;
+
+/// <summary>copy_page_range() (mm/memory.c): what fork copies of the parent's page tables.</summary>
+public sealed partial class MmPaging
+{
+    /// <summary>
+    /// vma_needs_copy(): PTEs are copied only for areas a fault could not refill correctly: those
+    /// with anonymous pages (an anon_vma) or PFN maps. Others (file pages) the child faults in
+    /// again. WIPEONFORK areas are never copied.
+    /// </summary>
+    internal static bool NeedsCopy(Vma src)
+    {
+        if ((src.Flags & VmFlags.WipeOnFork) != 0)
+        {
+            return false;
+        }
+        return src.AnonVma is not null || (src.Flags & (VmFlags.PfnMap | VmFlags.MixedMap)) != 0;
+    }
+
+    /// <summary>
+    /// copy_page_range() from the parent's VMA src into this (the child's) dst, same range:
+    /// every present entry is duplicated. In a copy-on-write mapping (private, may write) a
+    /// writable entry is write-protected in the parent and the child; anonymous pages lose
+    /// their exclusive mark; each page gains a mapcount and a reference; the child's PTEs are
+    /// old (and clean for shared mappings). Huge PMDs are shared whole (copy_huge_pmd(), with a
+    /// new deposited table). Returns false on OOM.
+    /// </summary>
+    internal bool CopyPageRange(Vma dst, MmPaging parent, Vma src)
+    {
+        bool cow = (src.Flags & (VmFlags.Shared | VmFlags.MayWrite)) == VmFlags.MayWrite;
+        ulong addr = src.Start;
+        while (parent.NextPmd(ref addr, src.End, out int sPmdT, out int sPmdI, out ulong next))
+        {
+            ulong pmd = parent.Tables.Get(sPmdT, sPmdI);
+            if (IsNone(pmd))
+            {
+                addr = next;
+                continue;
+            }
+            if (IsHugePmd(pmd))
+            {
+                if (!CopyHugePmd(parent, addr & ~(PmdSpan - 1), sPmdT, sPmdI, cow))
+                {
+                    return false;
+                }
+                addr = next;
+                continue;
+            }
+            int spt = (int)EntryPfn(pmd);
+            int dpt = Tables.Descend(addr, PteLevel, alloc: true, out _);
+            if (dpt < 0)
+            {
+                return false;
+            }
+            for (ulong a = addr; a < next; a += Page.Size)
+            {
+                int idx = G.Index(PteLevel, a);
+                ulong pte = parent.Tables.Get(spt, idx);
+                if (IsNone(pte))
+                {
+                    continue;
+                }
+                if (cow && IsWrite(pte))
+                {
+                    pte &= ~Rw;
+                    parent.Tables.Set(spt, idx, pte);
+                }
+                ulong child = pte & ~Accessed;
+                if ((src.Flags & VmFlags.Shared) != 0)
+                {
+                    child &= ~Dirty;
+                }
+                if ((pte & Special) == 0)
+                {
+                    int pfn = (int)EntryPfn(pte);
+                    ref PageFrame f = ref Phys.Frame(pfn);
+                    f.Flags &= ~PageFlags.AnonExclusive;
+                    f.MapCount++;
+                    Phys.GetPage(Machine.FolioHead(pfn));
+                    AddRss(CounterOf(pfn), 1);
+                }
+                Tables.Set(dpt, idx, child);
+            }
+            addr = next;
+        }
+        return true;
+    }
+
+    /// <summary>copy_huge_pmd(): the child maps the same huge page (or huge zero page), both write-protected.</summary>
+    private bool CopyHugePmd(MmPaging parent, ulong haddr, int sPmdT, int sPmdI, bool cow)
+    {
+        int dPmdT = Tables.Descend(haddr, PmdLevel, alloc: true, out _);
+        if (dPmdT < 0 || !Deposit(haddr))
+        {
+            return false;
+        }
+        ulong pmd = parent.Tables.Get(sPmdT, sPmdI);
+        if (cow && IsWrite(pmd))
+        {
+            pmd &= ~Rw;
+            parent.Tables.Set(sPmdT, sPmdI, pmd);
+        }
+        if ((pmd & Special) == 0)
+        {
+            int pfn = (int)EntryPfn(pmd);
+            for (int i = 0; i < HpageNr; i++)
+            {
+                Phys.Frame(pfn + i).Flags &= ~PageFlags.AnonExclusive;
+            }
+            Machine.AddEntireMapcount(pfn, 1);
+            Phys.GetPage(pfn);
+            AddRss(MmCounter.AnonPages, HpageNr);
+        }
+        Tables.Set(dPmdT, G.Index(PmdLevel, haddr), pmd & ~Accessed);
+        return true;
+    }
+}

@@ -1,0 +1,113 @@
+using Mmsim.Mm;
+using Mmsim.Phys;
+using static Mmsim.Pgtable.PgtableTypes;
+
+namespace Mmsim.Fault;
+
+/// <summary>Unmapping pages (zap_page_range_single(), unmap_page_range() → zap_pte_range()) and freeing tables.</summary>
+public sealed partial class MmPaging
+{
+    /// <summary>
+    /// unmap_region() for one VMA leaving the address space (munmap, exit, a MAP_FIXED
+    /// replacement): zaps its pages, then free_pgtables() between its neighbours (floor = the end
+    /// of the VMA below, ceiling = the start of the one above; 0 = the top).
+    /// </summary>
+    internal void UnmapVma(Vma vma)
+    {
+        ZapRange(vma, vma.Start, vma.End);
+        ulong floor = vma.Prev?.End ?? 0;
+        ulong ceiling = vma.Next?.Start ?? 0;
+        Tables.FreePgtables(vma.Start, vma.End, floor, ceiling);
+    }
+
+    /// <summary>
+    /// zap_page_range_single(): removes every mapping in [start, end) of vma. Each page loses a
+    /// mapcount and a reference (freed with the last), its RSS counter drops, a dirty PTE dirties
+    /// a file page (set_page_dirty()). A huge PMD wholly inside goes at once (zap_huge_pmd());
+    /// one partly inside is split first. Tables stay (MADV_DONTNEED keeps them). Flushes the TLB range.
+    /// </summary>
+    internal void ZapRange(Vma vma, ulong start, ulong end)
+    {
+        UpdateHiwaterRss();
+        ulong addr = start;
+        bool any = false;
+        while (NextPmd(ref addr, end, out int pmdTable, out int pmdIdx, out ulong next))
+        {
+            ulong pmd = Tables.Get(pmdTable, pmdIdx);
+            if (IsNone(pmd))
+            {
+                addr = next;
+                continue;
+            }
+            any = true;
+            if (IsHugePmd(pmd))
+            {
+                ulong haddr = addr & ~(PmdSpan - 1);
+                if (haddr >= start && haddr + PmdSpan <= end)
+                {
+                    ZapHugePmd(haddr, pmdTable, pmdIdx);
+                    addr = next;
+                    continue;
+                }
+                SplitHugePmd(haddr, pmdTable, pmdIdx);
+                pmd = Tables.Get(pmdTable, pmdIdx);
+            }
+            ZapPteRange((int)EntryPfn(pmd), addr, next);
+            addr = next;
+        }
+        if (any)
+        {
+            Machine.FlushRange(Mm, start, end);
+        }
+    }
+
+    /// <summary>zap_pte_range(): the PTEs of one table in [addr, end).</summary>
+    private void ZapPteRange(int pt, ulong addr, ulong end)
+    {
+        for (ulong a = addr; a < end; a += Page.Size)
+        {
+            int idx = G.Index(PteLevel, a);
+            ulong pte = Tables.Get(pt, idx);
+            if (IsNone(pte))
+            {
+                continue;
+            }
+            Tables.Set(pt, idx, 0);
+            if (!IsPresent(pte))
+            {
+                throw new ModelBugException($"zap_pte_range: swap entry {pte:x} at {a:x}, but swap is not modelled");
+            }
+            if ((pte & Special) != 0)
+            {
+                continue;
+            }
+            int pfn = (int)EntryPfn(pte);
+            MmCounter c = CounterOf(pfn);
+            if (c != MmCounter.AnonPages && (pte & Dirty) != 0)
+            {
+                Phys.Frame(pfn).Flags |= PageFlags.Dirty;
+            }
+            if ((pte & Accessed) != 0)
+            {
+                Phys.Frame(pfn).Flags |= PageFlags.Referenced;
+            }
+            AddRss(c, -1);
+            RemoveRmapAndPut(pfn);
+        }
+    }
+
+    /// <summary>
+    /// The end of exit_mmap(): every VMA is gone, so every table but the root already is;
+    /// pgd_free() returns the root. The mm's TLB entries are flushed.
+    /// </summary>
+    internal void ExitMmap()
+    {
+        Tables.FreePgtables(0, Mm.TaskSize, 0, 0);
+        if (_deposits.Count != 0 || Rss != 0)
+        {
+            throw new ModelBugException($"exit_mmap: {_deposits.Count} deposited tables and {Rss} pages left");
+        }
+        Tables.FreeRoot();
+        Machine.FlushMm(Mm);
+    }
+}

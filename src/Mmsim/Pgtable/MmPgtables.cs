@@ -1,0 +1,243 @@
+using static Mmsim.Pgtable.PgtableTypes;
+
+namespace Mmsim.Pgtable;
+
+/// <summary>
+/// The page tables of one mm: the root (mm->pgd) and the tables below it, each a frame from the
+/// buddy allocator whose entries live in the <see cref="PgtableStore"/>. Intermediate tables are
+/// allocated on demand by <see cref="Descend"/> (pud_alloc(), pmd_alloc(), pte_alloc()) and
+/// freed by <see cref="FreePgtables"/> (free_pgtables()); the counts of PTE, PMD and PUD tables
+/// are the kernel's mm_pgtables_bytes() that /proc shows as VmPTE.
+/// </summary>
+public sealed class MmPgtables
+{
+    private readonly PgtableStore _store;
+    private readonly bool _wide;
+
+    /// <summary>
+    /// pgd_alloc(): a root table. In PAE mode the PMDs of the user part of the address space are
+    /// allocated with it (preallocate_pmds(): the CPU loads the four PDPT entries with CR3, so they
+    /// never change while the mm lives) and counted as PMD tables.
+    /// </summary>
+    public MmPgtables(PgtableStore store, PagingGeometry geometry)
+    {
+        _store = store;
+        Geometry = geometry;
+        _wide = geometry.EntryBytes == 8;
+        Root = store.AllocTable();
+        if (Root < 0)
+        {
+            throw new ModelBugException("pgd_alloc: no memory for the root table");
+        }
+        if (geometry.Mode == PagingMode.Pae)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                int pmd = store.AllocTable();
+                if (pmd < 0)
+                {
+                    throw new ModelBugException("pgd_alloc: no memory for the PAE PMDs");
+                }
+                Set(Root, i, MkEntry((ulong)pmd, Present));
+                NrPmds++;
+            }
+        }
+    }
+
+    public PagingGeometry Geometry { get; }
+
+    /// <summary>mm->pgd: the frame CR3 points at.</summary>
+    public int Root { get; private set; }
+
+    /// <summary>PTE tables (mm_inc_nr_ptes()).</summary>
+    public long NrPtes { get; private set; }
+
+    /// <summary>PMD tables (mm_inc_nr_pmds()); none in 2-level mode, where the PMD is folded.</summary>
+    public long NrPmds { get; private set; }
+
+    /// <summary>PUD tables (mm_inc_nr_puds()); 64-bit modes only.</summary>
+    public long NrPuds { get; private set; }
+
+    /// <summary>P4D tables (5-level only; not part of mm_pgtables_bytes()).</summary>
+    public long NrP4ds { get; private set; }
+
+    /// <summary>mm_pgtables_bytes(): every counted table is 4 KiB (512 × 8 or 1024 × 4 bytes).</summary>
+    public long PgtablesBytes => (NrPtes + NrPmds + NrPuds) * 4096;
+
+    /// <summary>All table frames this mm holds, the root included.</summary>
+    public long TableFrames => 1 + NrPtes + NrPmds + NrPuds + NrP4ds;
+
+    /// <summary>Counts PTE tables held outside the tree (deposited for huge PMDs).</summary>
+    internal void AdjustPtes(int delta) => NrPtes += delta;
+
+    /// <summary>Reads entry idx of a table frame.</summary>
+    public ulong Get(int table, int idx) => _wide ? _store.Entries64(table)[idx] : _store.Entries32(table)[idx];
+
+    /// <summary>Writes entry idx of a table frame (set_pte()/set_pmd()/...).</summary>
+    public void Set(int table, int idx, ulong value)
+    {
+        if (_wide)
+        {
+            _store.Entries64(table)[idx] = value;
+        }
+        else
+        {
+            _store.Entries32(table)[idx] = (uint)value;
+        }
+    }
+
+    /// <summary>
+    /// Walks from the root down to the table of walk step <paramref name="level"/> that holds
+    /// va's entry, allocating missing tables when <paramref name="alloc"/> (pXd_alloc()).
+    /// Returns the table frame, or -1 when a table is missing (or none could be allocated), or
+    /// when a huge leaf above that level maps va (then <paramref name="blocked"/> is true).
+    /// </summary>
+    public int Descend(ulong va, int level, bool alloc, out bool blocked)
+    {
+        blocked = false;
+        int table = Root;
+        for (int l = 0; l < level; l++)
+        {
+            int idx = Geometry.Index(l, va);
+            ulong e = Get(table, idx);
+            if (IsNone(e))
+            {
+                if (!alloc)
+                {
+                    return -1;
+                }
+                int child = _store.AllocTable();
+                if (child < 0)
+                {
+                    return -1;
+                }
+                Count(l + 1, 1);
+                Set(table, idx, MkEntry((ulong)child, TableEntry));
+                table = child;
+                continue;
+            }
+            if (IsLeaf(e) && Geometry.LeafAllowed(l))
+            {
+                blocked = true;
+                return -1;
+            }
+            table = (int)EntryPfn(e);
+        }
+        return table;
+    }
+
+    /// <summary>The PTE-level step (the last).</summary>
+    public int PteLevel => Geometry.Levels - 1;
+
+    /// <summary>The step whose entries point at PTE tables (or map 2 MiB / 4 MiB pages).</summary>
+    public int PmdLevel => Geometry.Levels - 2;
+
+    /// <summary>
+    /// free_pgtables() / free_pgd_range(): frees the tables below the root that cover any part of
+    /// [start, end) and lie wholly inside [floor, ceiling) (ceiling 0: the top), that is, that
+    /// no remaining VMA can use. Tables shared with a neighbour stay. The leaves must already be
+    /// zapped; a table still holding an entry is a model bug.
+    /// </summary>
+    public void FreePgtables(ulong start, ulong end, ulong floor, ulong ceiling)
+    {
+        if (end > start)
+        {
+            FreeLevel(Root, 0, 0, start, end, floor, ceiling);
+        }
+    }
+
+    /// <summary>pgd_free(): the mm is gone; returns the root (and PAE's PMDs). Everything else must be freed.</summary>
+    public void FreeRoot()
+    {
+        if (Root < 0)
+        {
+            return;
+        }
+        if (Geometry.Mode == PagingMode.Pae)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                int pmd = (int)EntryPfn(Get(Root, i));
+                CheckEmpty(pmd, 1);
+                _store.FreeTable(pmd);
+                NrPmds--;
+            }
+        }
+        CheckEmpty(Root, 0, Geometry.Mode == PagingMode.Pae ? 3 : 0);
+        _store.FreeTable(Root);
+        Root = -1;
+        if (NrPtes + NrPmds + NrPuds + NrP4ds != 0)
+        {
+            throw new ModelBugException($"pgd_free: {NrPtes} PTE, {NrPmds} PMD, {NrPuds} PUD tables left");
+        }
+    }
+
+    private void FreeLevel(int table, int level, ulong baseVa, ulong start, ulong end, ulong floor, ulong ceiling)
+    {
+        if (level == PteLevel)
+        {
+            return;
+        }
+        ulong span = Geometry.Span(level);
+        int entries = 1 << Geometry.Bits[level];
+        ulong coverEnd = baseVa + (span * (ulong)entries);
+        ulong lo = start > baseVa ? start : baseVa;
+        ulong hi = coverEnd != 0 && end > coverEnd ? coverEnd : end;
+        if (lo >= hi)
+        {
+            return;
+        }
+        int first = Geometry.Index(level, lo);
+        int last = Geometry.Index(level, hi - 1);
+        for (int i = first; i <= last; i++)
+        {
+            ulong e = Get(table, i);
+            if (IsNone(e) || (IsLeaf(e) && Geometry.LeafAllowed(level)))
+            {
+                continue;
+            }
+            int child = (int)EntryPfn(e);
+            ulong s = baseVa + ((ulong)i * span);
+            FreeLevel(child, level + 1, s, start, end, floor, ceiling);
+            bool prealloc = level == 0 && Geometry.Mode == PagingMode.Pae;
+            if (!prealloc && s >= floor && s + span - 1 <= ceiling - 1)
+            {
+                CheckEmpty(child, level + 1);
+                Set(table, i, 0);
+                _store.FreeTable(child);
+                Count(level + 1, -1);
+            }
+        }
+    }
+
+    private void CheckEmpty(int table, int level, int skip = 0)
+    {
+        int entries = 1 << Geometry.Bits[level];
+        for (int i = skip; i < entries; i++)
+        {
+            if (!IsNone(Get(table, i)))
+            {
+                throw new ModelBugException($"free_pgtables: table pfn {table} (step {level}) still has entry {i} = {Get(table, i):x}");
+            }
+        }
+    }
+
+    private void Count(int level, int delta)
+    {
+        switch (Geometry.LevelKinds[level])
+        {
+            case PgLevel.Pte:
+                NrPtes += delta;
+                break;
+            case PgLevel.Pmd:
+                NrPmds += delta;
+                break;
+            case PgLevel.Pud:
+                NrPuds += delta;
+                break;
+            default:
+                NrP4ds += delta;
+                break;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Runtime.InteropServices;
+using Mmsim.Phys;
+
+namespace Mmsim.Pgtable;
+
+/// <summary>
+/// The contents of page-table frames. A frame that holds a table is an ordinary frame from the
+/// buddy allocator flagged <see cref="PageFlags.PageTable"/>; its 4 KiB of entries live here, in
+/// a pool of blocks of 512 ulongs (viewed as 1024 uints in 2-level mode), and the frame's Index
+/// names its block. Only table frames cost host memory beyond the 32-byte struct page: one block
+/// of 4096 bytes each. Blocks come in chunks of 64 so the pool grows without copying and freed
+/// blocks are reused.
+/// </summary>
+public sealed class PgtableStore
+{
+    private const int EntriesPerBlock = 512;
+    private const int BlocksPerChunk = 64;
+
+    private readonly PhysMem _phys;
+    private readonly List<ulong[]> _chunks = [];
+    private readonly Stack<int> _freeBlocks = new();
+    private int _nextBlock;
+
+    /// <summary>Creates an empty store over a machine's frames.</summary>
+    public PgtableStore(PhysMem phys)
+    {
+        _phys = phys;
+    }
+
+    /// <summary>Table frames currently allocated (all mms).</summary>
+    public int TablesInUse { get; private set; }
+
+    /// <summary>Host bytes the pool holds (allocated chunks).</summary>
+    public long HostBytes => (long)_chunks.Count * BlocksPerChunk * EntriesPerBlock * sizeof(ulong);
+
+    /// <summary>
+    /// pte_alloc_one() / pmd_alloc_one() / ...: a zeroed frame for a table, or -1 when the buddy
+    /// allocator has nothing (the fault then fails with VM_FAULT_OOM).
+    /// </summary>
+    public int AllocTable()
+    {
+        int pfn = _phys.Alloc(0, Gfp.Zero);
+        if (pfn < 0)
+        {
+            return -1;
+        }
+        int block;
+        if (_freeBlocks.Count > 0)
+        {
+            block = _freeBlocks.Pop();
+        }
+        else
+        {
+            block = _nextBlock++;
+            if (block / BlocksPerChunk >= _chunks.Count)
+            {
+                _chunks.Add(new ulong[BlocksPerChunk * EntriesPerBlock]);
+            }
+        }
+        Block(block).Clear();
+        ref PageFrame f = ref _phys.Frame(pfn);
+        f.Flags |= PageFlags.PageTable;
+        f.Index = block;
+        TablesInUse++;
+        return pfn;
+    }
+
+    /// <summary>pte_free() / pmd_free() / ...: returns a table frame and its block.</summary>
+    public void FreeTable(int pfn)
+    {
+        ref PageFrame f = ref _phys.Frame(pfn);
+        if ((f.Flags & PageFlags.PageTable) == 0)
+        {
+            throw new ModelBugException($"pgtable: pfn {pfn} is not a page table");
+        }
+        _freeBlocks.Push((int)f.Index);
+        f.Flags &= ~PageFlags.PageTable;
+        f.Index = 0;
+        _phys.PutPage(pfn);
+        TablesInUse--;
+    }
+
+    /// <summary>The 512 64-bit entries of a table frame.</summary>
+    public Span<ulong> Entries64(int pfn) => Block(BlockOf(pfn));
+
+    /// <summary>The 1024 32-bit entries of a table frame (2-level mode).</summary>
+    public Span<uint> Entries32(int pfn) => MemoryMarshal.Cast<ulong, uint>(Block(BlockOf(pfn)));
+
+    private int BlockOf(int pfn)
+    {
+        ref PageFrame f = ref _phys.Frame(pfn);
+        if ((f.Flags & PageFlags.PageTable) == 0)
+        {
+            throw new ModelBugException($"pgtable: pfn {pfn} is not a page table");
+        }
+        return (int)f.Index;
+    }
+
+    private Span<ulong> Block(int block)
+    {
+        return _chunks[block / BlocksPerChunk].AsSpan(block % BlocksPerChunk * EntriesPerBlock, EntriesPerBlock);
+    }
+}
