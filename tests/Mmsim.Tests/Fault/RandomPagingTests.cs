@@ -154,7 +154,7 @@ public sealed class RandomPagingTests
         var frames = new HashSet<int>();
         foreach (Task t in tasks)
         {
-            Proc.MemSizeStats mss = Proc.SmapsGather.GatherRollup(t.Mm());
+            Mmsim.Proc.MemSizeStats mss = Mmsim.Proc.SmapsGather.GatherRollup(t.Mm());
             if (mss.Resident != (ulong)t.Pg().Rss * P)
             {
                 throw new ModelBugException($"smaps Rss {mss.Resident} but the counters say {t.Pg().Rss} pages");
@@ -173,7 +173,7 @@ public sealed class RandomPagingTests
                 }
             }
         }
-        ulong expected = (ulong)frames.Count * P << Proc.MemSizeStats.PssShift;
+        ulong expected = (ulong)frames.Count * P << Mmsim.Proc.MemSizeStats.PssShift;
         if (pss > expected || expected - pss > (ulong)mappings)
         {
             throw new ModelBugException($"PSS sums to {pss}, {frames.Count} distinct frames give {expected}");
