@@ -13,6 +13,14 @@ public sealed partial class Replayer
     private const int FDupFdCloexec = 1030;
     private const int FAddSeals = 1033;
 
+    private const int StDev = 1;
+    private const int StIno = 2;
+    private const int StMode = 4;
+    private const int StSize = 8;
+
+    /// <summary>The struct stat fields an fstat settles an inode with (bit k of a match is field k).</summary>
+    private static readonly string[] s_statFields = ["st_dev", "st_ino", "st_mode", "st_size"];
+
     private readonly Dictionary<string, Inode> _inodesByPath = new(StringComparer.Ordinal);
     private readonly Dictionary<(uint, uint, ulong), Inode> _inodesById = new();
 
@@ -57,7 +65,7 @@ public sealed partial class Replayer
                 Fcntl(task, a, r);
                 return true;
             case ReplayCall.Newfstatat or ReplayCall.Fstat or ReplayCall.Statx when r == 0:
-                Fstat(task, ev.Name, a);
+                Fstat(task, call, a);
                 return true;
             case ReplayCall.MemfdCreate when r >= 0:
                 MemfdCreate(task, (int)r, a);
@@ -231,27 +239,35 @@ public sealed partial class Replayer
     }
 
     /// <summary>fstat results give an opened file its real identity (device, inode, size, type).</summary>
-    private void Fstat(Process.Task task, string name, ArgList a)
+    private static void Fstat(Process.Task task, ReplayCall call, ArgList a)
     {
-        int structArg = name == "fstat" ? 1 : 2;
-        if (name != "fstat" && !a.Raw(1).SequenceEqual("\"\""))
+        int structArg = call == ReplayCall.Fstat ? 1 : 2;
+        if (call != ReplayCall.Fstat && !a.Raw(1).SequenceEqual("\"\""))
         {
             return;
         }
         OpenFile? f = task.Files.Get(I(a, 0));
-        if (f is null || f.Inode.IdentityKnown || !a.TryGetStructField(structArg, "st_ino", out ReadOnlySpan<char> inoText)
-            || !ulong.TryParse(inoText, out ulong ino) || !a.TryGetStructField(structArg, "st_dev", out ReadOnlySpan<char> devText)
-            || !ArgList.TryParseMakedev(devText, out uint major, out uint minor))
+        if (f is null || f.Inode.IdentityKnown)
+        {
+            return;
+        }
+        // One pass over the struct for all four fields: it is the longest text a replay reads.
+        ReadOnlySpan<char> st = a.Raw(structArg);
+        Span<Range> at = stackalloc Range[s_statFields.Length];
+        int found = ArgList.GetStructFields(st, s_statFields, at);
+        if ((found & (StDev | StIno)) != (StDev | StIno) || !ulong.TryParse(st[at[1]], out ulong ino)
+            || !ArgList.TryParseMakedev(st[at[0]], out uint major, out uint minor))
         {
             return;
         }
         InodeKind kind = InodeKind.Regular;
-        if (a.TryGetStructField(structArg, "st_mode", out ReadOnlySpan<char> mode))
+        if ((found & StMode) != 0)
         {
+            ReadOnlySpan<char> mode = st[at[2]];
             kind = mode.StartsWith("S_IFCHR") ? InodeKind.CharDevice : mode.StartsWith("S_IFDIR") ? InodeKind.Directory : InodeKind.Regular;
         }
         f.Inode.SetIdentity(major, minor, ino, kind);
-        if (a.TryGetStructField(structArg, "st_size", out ReadOnlySpan<char> sizeText) && ulong.TryParse(sizeText, out ulong size))
+        if ((found & StSize) != 0 && ulong.TryParse(st[at[3]], out ulong size))
         {
             f.Inode.Size = size;
         }

@@ -80,6 +80,9 @@ public sealed partial class Replayer
         ["shmctl"] = ReplayCall.Shmctl,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    /// <summary>Where the arguments of the call being handled lie (reused call after call).</summary>
+    private readonly ArgBounds _args = new();
+
     /// <summary>Applies one call; false when the model has no handler for it.</summary>
     private bool Handle(Process.Task task, StraceEvent ev, string fileName)
     {
@@ -87,7 +90,7 @@ public sealed partial class Replayer
         {
             return false;
         }
-        ArgList a = ev.GetArgs();
+        ArgList a = ev.GetArgs(_args);
         MmStruct? mm = task.Mm;
         if (_assumedWrites.Count > 0 && mm is not null && call is ReplayCall.Munmap or ReplayCall.Mprotect or ReplayCall.Mremap
             or ReplayCall.Madvise or ReplayCall.Mlock or ReplayCall.Mlock2 or ReplayCall.Munlock)

@@ -58,7 +58,8 @@ public sealed partial class Replayer
     /// </summary>
     public void Run(TextReader log, string fileName)
     {
-        var reader = new StraceReader(log, fileName);
+        // Each event is acted on before the next is read: its text can stay in the reader's buffer.
+        var reader = new StraceReader(log, fileName) { BorrowText = true };
         while (reader.TryRead(out StraceEvent ev))
         {
             Lines = ev.Line;

@@ -7,7 +7,7 @@ namespace Mmsim.Strace;
 /// Pull reader for <c>strace</c> logs (<c>-f</c> with <c>-o</c> or to stderr, single process, <c>-t/-tt/-ttt/-r</c>,
 /// <c>-T</c>, <c>-y/-yy</c>, <c>-X</c>, <c>-v</c>, <c>-s</c>). Joins <c>&lt;unfinished ...&gt;</c> / <c>&lt;... NAME resumed&gt;</c>
 /// pairs (interleaved across pids, any distance apart) and reports the entry with an <see cref="StraceEventKind.Entered"/>
-/// event. Arguments are not parsed eagerly: see <see cref="StraceEvent.GetArgs"/>. Any line that fits no form throws
+/// event. Arguments are not parsed eagerly: see <see cref="StraceEvent.GetArgs()"/>. Any line that fits no form throws
 /// <see cref="StraceFormatException"/> (<c>FILE:LINE: what</c>); lines over 1 MiB are refused without being buffered.
 /// The reader does no I/O of its own beyond reading the given <see cref="TextReader"/>.
 /// </summary>
@@ -28,6 +28,14 @@ public sealed partial class StraceReader
         FileName = fileName ?? string.Empty;
         _lines = new LineSource(reader, FileName);
     }
+
+    /// <summary>
+    /// When true, the <see cref="StraceEvent.Args"/> and <see cref="StraceEvent.ResultText"/> of a call completed on
+    /// one line are slices of the reader's line buffer rather than copies: reading then allocates nothing per line,
+    /// but that text is only valid until the next <see cref="TryRead"/>. For consumers that act on each event at
+    /// once (a replay); leave it false to keep events.
+    /// </summary>
+    public bool BorrowText { get; init; }
 
     /// <summary>Name of the log, as used in error messages.</summary>
     public string FileName { get; }
@@ -94,7 +102,7 @@ public sealed partial class StraceReader
             '<' => ParseResumed(rest, pid, ts, out ev),
             '[' => ParseBracketInfo(rest, pid, ts, out ev),
             _ when rest.StartsWith("strace: ", StringComparison.Ordinal) => ParseStraceInfo(rest, pid, ts, out ev),
-            _ => ParseCall(rest, pid, ts, out ev),
+            _ => ParseCall(rest, _lines.LineStart + body, pid, ts, out ev),
         };
     }
 
