@@ -100,7 +100,7 @@ public sealed partial class Replayer
             model = mm.Fault((ulong)addr, write: false);
         }
         CallsReplayed++;
-        _callsByName["SIGSEGV"] = _callsByName.TryGetValue("SIGSEGV", out long n) ? n + 1 : 1;
+        _segvsChecked++;
         FaultResult recorded = mapErr ? FaultResult.MapErr : FaultResult.AccErr;
         if (model != recorded)
         {

@@ -84,9 +84,9 @@ public sealed partial class Replayer
     private readonly ArgBounds _args = new();
 
     /// <summary>Applies one call; false when the model has no handler for it.</summary>
-    private bool Handle(Process.Task task, StraceEvent ev, string fileName)
+    private bool Handle(Process.Task task, StraceEvent ev, string fileName, out ReplayCall call)
     {
-        if (!s_calls.TryGetValue(ev.Name, out ReplayCall call))
+        if (!s_calls.TryGetValue(ev.Name, out call))
         {
             return false;
         }

@@ -16,7 +16,12 @@ public sealed partial class Replayer
     private readonly IHostFiles _host;
     private readonly ReplayMode _mode;
     private readonly ReplayOptions _options;
-    private readonly Dictionary<string, long> _callsByName = new(StringComparer.Ordinal);
+    private static readonly int s_callKinds = Enum.GetValues<ReplayCall>().Length;
+
+    // Calls replayed, counted by kind (a string-keyed dictionary cost more than some calls' replay).
+    private readonly long[] _callCounts = new long[s_callKinds];
+    private readonly string?[] _callNames = new string?[s_callKinds];
+    private long _segvsChecked;
     private readonly List<Divergence> _divergences = new();
     private readonly Dictionary<int, ProcSnapshot> _snapshots = new();
 
@@ -45,8 +50,26 @@ public sealed partial class Replayer
     /// <summary>Snapshots by pid, in the order processes exited.</summary>
     public IReadOnlyDictionary<int, ProcSnapshot> Snapshots => _snapshots;
 
-    /// <summary>Calls by syscall name.</summary>
-    public IReadOnlyDictionary<string, long> CallsByName => _callsByName;
+    /// <summary>Calls replayed by syscall name (SIGSEGV lines checked count as "SIGSEGV"); a fresh dictionary each time.</summary>
+    public IReadOnlyDictionary<string, long> CallsByName
+    {
+        get
+        {
+            var byName = new Dictionary<string, long>(StringComparer.Ordinal);
+            for (int i = 0; i < _callCounts.Length; i++)
+            {
+                if (_callCounts[i] > 0)
+                {
+                    byName[_callNames[i]!] = _callCounts[i];
+                }
+            }
+            if (_segvsChecked > 0)
+            {
+                byName["SIGSEGV"] = _segvsChecked;
+            }
+            return byName;
+        }
+    }
 
     /// <summary>Called when a process is snapshotted (entering exit_group, or at the end of the log).</summary>
     public Action<ProcSnapshot>? OnSnapshot { get; set; }
@@ -120,13 +143,14 @@ public sealed partial class Replayer
         {
             FlushAssumedWrites(mm);
         }
-        if (!Handle(task, ev, fileName))
+        if (!Handle(task, ev, fileName, out ReplayCall call))
         {
             CallsSkipped++;
             return;
         }
         CallsReplayed++;
-        _callsByName[ev.Name] = _callsByName.TryGetValue(ev.Name, out long n) ? n + 1 : 1;
+        _callCounts[(int)call]++;
+        _callNames[(int)call] = ev.Name;
     }
 
     /// <summary>
