@@ -24,7 +24,7 @@ public sealed partial class Replayer
     private readonly Dictionary<string, Inode> _inodesByPath = new(StringComparer.Ordinal);
     private readonly Dictionary<(uint, uint, ulong), Inode> _inodesById = new();
 
-    private bool HandleFiles(ReplayCall call, Process.Task task, StraceEvent ev, ArgList a)
+    private bool HandleFiles(ReplayCall call, Process.Task task, in StraceEvent ev, in ArgList a)
     {
         if (!ev.HasResult)
         {
@@ -91,7 +91,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void Open(Process.Task task, int fd, ArgList a, int pathArg)
+    private void Open(Process.Task task, int fd, in ArgList a, int pathArg)
     {
         string path = PathArg(task, a, pathArg == 1 ? 0 : -1, pathArg);
         int flags = F(a, pathArg + 1, FlagTables.Open);
@@ -112,9 +112,12 @@ public sealed partial class Replayer
     /// The absolute path a call's path argument names: relative paths are looked up from the
     /// directory fd in argument dirfdArg (AT_FDCWD or -1 for none: the working directory).
     /// </summary>
-    private static string PathArg(Process.Task task, ArgList a, int dirfdArg, int pathArg)
+    private static string PathArg(Process.Task task, in ArgList a, int dirfdArg, int pathArg)
     {
-        string path = a.TryGetString(pathArg, out byte[] b, out _) ? Encoding.UTF8.GetString(b) : "";
+        ReadOnlySpan<char> raw = a.Raw(pathArg);
+        ReadOnlySpan<char> path = raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"' && !raw[1..^1].ContainsAny('"', '\\')
+            ? raw[1..^1] // no escapes, not cut short: the text is the path (what decoding would give back)
+            : a.TryGetString(pathArg, out byte[] b, out _) ? Encoding.UTF8.GetString(b) : "";
         string dir = task.Fs.Cwd;
         if (!path.StartsWith('/') && dirfdArg >= 0 && a.TryGetInt64(dirfdArg, out long dirfd) && dirfd >= 0
             && task.Files.Get((int)dirfd) is { } df)
@@ -291,7 +294,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void Unlink(Process.Task task, ArgList a, int pathArg)
+    private void Unlink(Process.Task task, in ArgList a, int pathArg)
     {
         string path = PathArg(task, a, pathArg == 1 ? 0 : -1, pathArg);
         if (_inodesByPath.TryGetValue(path, out Inode? inode))

@@ -84,7 +84,7 @@ public sealed partial class Replayer
     private readonly ArgBounds _args = new();
 
     /// <summary>Applies one call; false when the model has no handler for it.</summary>
-    private bool Handle(Process.Task task, StraceEvent ev, string fileName, out ReplayCall call)
+    private bool Handle(Process.Task task, in StraceEvent ev, string fileName, out ReplayCall call)
     {
         if (!s_calls.TryGetValue(ev.Name, out call))
         {
@@ -163,7 +163,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void ReplayMmap(Process.Task task, MmStruct mm, StraceEvent ev, ArgList a)
+    private void ReplayMmap(Process.Task task, MmStruct mm, in StraceEvent ev, ArgList a)
     {
         ulong addr = U(a, 0);
         ulong len = U(a, 1);
@@ -201,7 +201,7 @@ public sealed partial class Replayer
     }
 
     /// <summary>shmget: the id is the kernel's (the log's result); the segment's key and size are the call's.</summary>
-    private void ReplayShmget(StraceEvent ev, ArgList a)
+    private void ReplayShmget(in StraceEvent ev, ArgList a)
     {
         if (!ev.HasResult || ev.Result < 0 || Kernel.ShmSegments.ContainsKey((int)ev.Result))
         {
@@ -211,7 +211,7 @@ public sealed partial class Replayer
         Kernel.ShmSegments[(int)ev.Result] = new ShmSegment((int)ev.Result, key, U(a, 1));
     }
 
-    private void ReplayShmat(MmStruct mm, StraceEvent ev, ArgList a)
+    private void ReplayShmat(MmStruct mm, in StraceEvent ev, ArgList a)
     {
         int id = I(a, 0);
         ulong addr = U(a, 1);
@@ -227,7 +227,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void ReplayMadvise(MmStruct mm, StraceEvent ev, ArgList a)
+    private void ReplayMadvise(MmStruct mm, in StraceEvent ev, ArgList a)
     {
         ulong start = U(a, 0);
         ulong len = U(a, 1);
@@ -240,7 +240,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void ReplayMremap(MmStruct mm, StraceEvent ev, ArgList a)
+    private void ReplayMremap(MmStruct mm, in StraceEvent ev, ArgList a)
     {
         ulong addr = U(a, 0);
         ulong oldLen = U(a, 1);
@@ -273,7 +273,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void ReplayBrk(MmStruct mm, StraceEvent ev, ArgList a)
+    private void ReplayBrk(MmStruct mm, in StraceEvent ev, ArgList a)
     {
         ulong oldBrk = mm.Brk;
         long model = mm.SysBrk(U(a, 0));

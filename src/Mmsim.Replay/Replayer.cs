@@ -97,7 +97,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void Dispatch(StraceEvent ev, string fileName)
+    private void Dispatch(in StraceEvent ev, string fileName)
     {
         switch (ev.Kind)
         {
@@ -136,7 +136,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void Syscall(StraceEvent ev, string fileName)
+    private void Syscall(in StraceEvent ev, string fileName)
     {
         Process.Task task = TaskFor(ev.Pid, ev.Line);
         if (_assumedWrites.Count > 0 && task.Mm is { } mm && ev.Name is "clone" or "fork" or "vfork" or "clone3")
@@ -190,7 +190,7 @@ public sealed partial class Replayer
     }
 
     /// <summary>Compares a model result with the recorded one; in follow mode reports whether to impose it.</summary>
-    private bool Compare(StraceEvent ev, long model, string detail = "")
+    private bool Compare(in StraceEvent ev, long model, string detail = "")
     {
         if (!ev.HasResult || ev.Result == model)
         {
@@ -201,7 +201,7 @@ public sealed partial class Replayer
     }
 
     [DoesNotReturn]
-    private static void Fail(string fileName, StraceEvent ev, string message)
+    private static void Fail(string fileName, in StraceEvent ev, string message)
     {
         throw new ReplayException($"{fileName}:{ev.Line}: {message}");
     }
