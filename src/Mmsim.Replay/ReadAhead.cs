@@ -8,17 +8,22 @@ namespace Mmsim.Replay;
 /// Reads and parses an strace log on a second thread, a few batches of events ahead of the
 /// replay, so that on two cores reading (about half of a replay's time) overlaps replaying.
 /// Events come out in log order. Each batch owns a copy of its events' text, valid until the
-/// batch after it is taken; an error of the reader (a malformed line) is raised when the
-/// events before it have been handed out, as reading on one thread would.
+/// batch after it is taken (events the consumer says it will not read come without text); an
+/// error of the reader (a malformed line) is raised when the events before it have been handed
+/// out, as reading on one thread would.
 /// </summary>
 internal sealed class ReadAhead : IDisposable
 {
+    /// <summary>Whether the consumer will read an event's text (called on the reading thread).</summary>
+    public delegate bool TextFilter(in StraceEvent ev);
+
     private const int BatchEvents = 1024;
     private const int BatchChars = 1 << 17;
     private const int Batches = 4;
 
     private readonly TextReader _log;
     private readonly string _fileName;
+    private readonly TextFilter? _needsText;
     private readonly BlockingCollection<Batch> _full = new(new ConcurrentQueue<Batch>(), Batches);
     private readonly BlockingCollection<Batch> _free = new(new ConcurrentQueue<Batch>(), Batches);
     private readonly CancellationTokenSource _stop = new();
@@ -26,11 +31,15 @@ internal sealed class ReadAhead : IDisposable
     private Batch? _current;
     private int _next;
 
-    /// <summary>Starts reading <paramref name="log"/> (named <paramref name="fileName"/> in errors).</summary>
-    public ReadAhead(TextReader log, string fileName)
+    /// <summary>
+    /// Starts reading <paramref name="log"/> (named <paramref name="fileName"/> in errors); events
+    /// for which <paramref name="needsText"/> is false are handed out with empty text.
+    /// </summary>
+    public ReadAhead(TextReader log, string fileName, TextFilter? needsText = null)
     {
         _log = log;
         _fileName = fileName;
+        _needsText = needsText;
         for (int i = 0; i < Batches; i++)
         {
             _free.Add(new Batch());
@@ -93,11 +102,12 @@ internal sealed class ReadAhead : IDisposable
             {
                 while (reader.TryRead(out StraceEvent ev))
                 {
-                    if (!batch.TryAdd(ev))
+                    bool text = _needsText is null || _needsText(ev);
+                    if (!batch.TryAdd(ev, text))
                     {
                         _full.Add(batch, _stop.Token);
                         batch = _free.Take(_stop.Token);
-                        batch.TryAdd(ev);
+                        batch.TryAdd(ev, text);
                     }
                 }
             }
@@ -128,15 +138,15 @@ internal sealed class ReadAhead : IDisposable
         private readonly char[] _text = new char[BatchChars];
         private int _used;
 
-        /// <summary>Adds a copy of the event, its text copied into this batch; false (adding nothing) when full.</summary>
-        public bool TryAdd(in StraceEvent ev)
+        /// <summary>Adds a copy of the event, its text (if wanted) copied into this batch; false (adding nothing) when full.</summary>
+        public bool TryAdd(in StraceEvent ev, bool text)
         {
-            int chars = ev.Args.Length + ev.ResultText.Length;
+            int chars = text ? ev.Args.Length + ev.ResultText.Length : 0;
             if (Count == Events.Length || (Count > 0 && _used + chars > _text.Length))
             {
                 return false;
             }
-            Events[Count++] = ev with { Args = Own(ev.Args), ResultText = Own(ev.ResultText) };
+            Events[Count++] = text ? ev with { Args = Own(ev.Args), ResultText = Own(ev.ResultText) } : ev with { Args = default, ResultText = default };
             return true;
         }
 

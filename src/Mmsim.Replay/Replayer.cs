@@ -84,7 +84,7 @@ public sealed partial class Replayer
         if (ReadAhead.Worthwhile)
         {
             // Parsing is about half the work: on a second core it overlaps the replay.
-            using var ahead = new ReadAhead(log, fileName);
+            using var ahead = new ReadAhead(log, fileName, ReadsText);
             while (ahead.TryRead(out StraceEvent ev))
             {
                 Lines = ev.Line;
@@ -109,6 +109,9 @@ public sealed partial class Replayer
             }
         }
     }
+
+    /// <summary>Whether dispatching the event reads its text: not for the calls the replay skips (most of a log's text).</summary>
+    private static bool ReadsText(in StraceEvent ev) => ev.Kind != StraceEventKind.Syscall || s_calls.ContainsKey(ev.Name);
 
     private void Dispatch(in StraceEvent ev, string fileName)
     {

@@ -42,6 +42,21 @@ public sealed class ReadAheadTests
     }
 
     [Fact]
+    public void EventsWhoseTextIsNotWantedComeWithoutIt()
+    {
+        const string Log = "7 getdents64(3, [{d_ino=1, d_name=\".\"}], 32768) = 24\n7 close(3) = 0\n";
+        using var ahead = new ReadAhead(new StringReader(Log), "t.log", (in StraceEvent e) => e.Name != "getdents64");
+        Assert.True(ahead.TryRead(out StraceEvent skipped));
+        Assert.Equal("getdents64", skipped.Name);
+        Assert.Equal(24, skipped.Result);
+        Assert.True(skipped.Args.IsEmpty);
+        Assert.True(ahead.TryRead(out StraceEvent kept));
+        Assert.Equal("3", kept.Args.ToString());
+        Assert.Equal("0", kept.ResultText.ToString());
+        Assert.False(ahead.TryRead(out _));
+    }
+
+    [Fact]
     public void MalformedLineRaisesAfterTheEventsBeforeIt()
     {
         var log = new StringBuilder();
