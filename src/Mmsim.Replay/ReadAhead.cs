@@ -17,8 +17,8 @@ internal sealed class ReadAhead : IDisposable
     /// <summary>Whether the consumer will read an event's text (called on the reading thread).</summary>
     public delegate bool TextFilter(in StraceEvent ev);
 
-    private const int BatchEvents = 1024;
-    private const int BatchChars = 1 << 17;
+    private const int BatchEvents = 2048;
+    private const int BatchChars = 1 << 18;
     private const int Batches = 4;
 
     private readonly TextReader _log;

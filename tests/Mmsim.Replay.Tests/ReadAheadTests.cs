@@ -5,7 +5,7 @@ namespace Mmsim.Replay.Tests;
 
 /// <summary>
 /// Reading on a second thread hands out the events reading on one thread gives, in order, across
-/// batch boundaries (1024 events, 131072 characters of text), and raises a malformed line's error
+/// batch boundaries (2048 events, 262144 characters of text), and raises a malformed line's error
 /// only after every event before it.
 /// </summary>
 public sealed class ReadAheadTests
@@ -13,14 +13,14 @@ public sealed class ReadAheadTests
     [Fact]
     public void SameEventsAsTheReaderAcrossBatches()
     {
-        // 3000 calls (three batch boundaries by count) and two long lines (past a batch's text).
+        // 5000 calls (two batch boundaries by count) and two long lines (past a batch's text).
         var log = new StringBuilder();
-        for (int i = 0; i < 3000; i++)
+        for (int i = 0; i < 5000; i++)
         {
             log.Append("7 close(").Append(i).Append(") = -1 EBADF (Bad file descriptor)\n");
-            if (i % 1500 == 700)
+            if (i % 2500 == 700)
             {
-                log.Append("7 write(1, \"").Append('z', 200_000).Append("\", 200000) = 200000\n");
+                log.Append("7 write(1, \"").Append('z', 300_000).Append("\", 300000) = 300000\n");
             }
         }
         string text = log.ToString();
@@ -38,7 +38,7 @@ public sealed class ReadAheadTests
             n++;
         }
         Assert.False(ahead.TryRead(out _));
-        Assert.Equal(3002, n);
+        Assert.Equal(5002, n);
     }
 
     [Fact]
