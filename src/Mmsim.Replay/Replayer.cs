@@ -81,25 +81,12 @@ public sealed partial class Replayer
     /// </summary>
     public void Run(TextReader log, string fileName)
     {
-        if (ReadAhead.Worthwhile)
+        // Each event is acted on before the next is read: its text can stay in the reader's buffer.
+        var reader = new StraceReader(log, fileName) { BorrowText = true };
+        while (reader.TryRead(out StraceEvent ev))
         {
-            // Parsing is about half the work: on a second core it overlaps the replay.
-            using var ahead = new ReadAhead(log, fileName, ReadsText);
-            while (ahead.TryRead(out StraceEvent ev))
-            {
-                Lines = ev.Line;
-                Dispatch(ev, fileName);
-            }
-        }
-        else
-        {
-            // Each event is acted on before the next is read: its text can stay in the reader's buffer.
-            var reader = new StraceReader(log, fileName) { BorrowText = true };
-            while (reader.TryRead(out StraceEvent ev))
-            {
-                Lines = ev.Line;
-                Dispatch(ev, fileName);
-            }
+            Lines = ev.Line;
+            Dispatch(ev, fileName);
         }
         foreach (Process.Task t in Kernel.Tasks.Values)
         {
@@ -109,9 +96,6 @@ public sealed partial class Replayer
             }
         }
     }
-
-    /// <summary>Whether dispatching the event reads its text: not for the calls the replay skips (most of a log's text).</summary>
-    private static bool ReadsText(in StraceEvent ev) => ev.Kind != StraceEventKind.Syscall || s_calls.ContainsKey(ev.Name);
 
     private void Dispatch(in StraceEvent ev, string fileName)
     {
