@@ -1,5 +1,4 @@
 using Mmsim.Ipc;
-using System.Collections.Frozen;
 using Mmsim.Fs;
 using Mmsim.Mm;
 using Mmsim.Strace;
@@ -16,69 +15,74 @@ public sealed partial class Replayer
 
     private static int F(in ArgList a, int i, FlagTable table) => a.TryGetFlags(i, table, out ulong v) ? (int)v : 0;
 
-    /// <summary>Every call some handler acts on: the others are skipped before their arguments are parsed.</summary>
-    private static readonly FrozenDictionary<string, ReplayCall> s_calls = new Dictionary<string, ReplayCall>(StringComparer.Ordinal)
+    /// <summary>
+    /// The kind of call a syscall name is, or <see cref="ReplayCall.None"/> for the calls no handler acts on
+    /// (they are skipped before their arguments are parsed). A switch the compiler turns into a few length and
+    /// character tests: no table to build when a replay starts (a frozen dictionary cost ~20 ms of warm-up).
+    /// </summary>
+    private static ReplayCall CallOf(string name) => name switch
     {
-        ["mmap"] = ReplayCall.Mmap,
-        ["munmap"] = ReplayCall.Munmap,
-        ["mprotect"] = ReplayCall.Mprotect,
-        ["mremap"] = ReplayCall.Mremap,
-        ["brk"] = ReplayCall.Brk,
-        ["madvise"] = ReplayCall.Madvise,
-        ["mlock"] = ReplayCall.Mlock,
-        ["mlock2"] = ReplayCall.Mlock2,
-        ["munlock"] = ReplayCall.Munlock,
-        ["mlockall"] = ReplayCall.Mlockall,
-        ["munlockall"] = ReplayCall.Munlockall,
-        ["mincore"] = ReplayCall.Mincore,
-        ["syscall_0x1ce"] = ReplayCall.Syscall0x1ce,
-        ["mseal"] = ReplayCall.Mseal,
-        ["execve"] = ReplayCall.Execve,
-        ["execveat"] = ReplayCall.Execveat,
-        ["clone"] = ReplayCall.Clone,
-        ["clone3"] = ReplayCall.Clone3,
-        ["fork"] = ReplayCall.Fork,
-        ["vfork"] = ReplayCall.Vfork,
-        ["exit"] = ReplayCall.Exit,
-        ["exit_group"] = ReplayCall.ExitGroup,
-        ["openat"] = ReplayCall.Openat,
-        ["openat2"] = ReplayCall.Openat2,
-        ["open"] = ReplayCall.Open,
-        ["creat"] = ReplayCall.Creat,
-        ["chdir"] = ReplayCall.Chdir,
-        ["fchdir"] = ReplayCall.Fchdir,
-        ["getcwd"] = ReplayCall.Getcwd,
-        ["close"] = ReplayCall.Close,
-        ["dup"] = ReplayCall.Dup,
-        ["dup2"] = ReplayCall.Dup2,
-        ["dup3"] = ReplayCall.Dup3,
-        ["fcntl"] = ReplayCall.Fcntl,
-        ["fcntl64"] = ReplayCall.Fcntl64,
-        ["newfstatat"] = ReplayCall.Newfstatat,
-        ["fstat"] = ReplayCall.Fstat,
-        ["statx"] = ReplayCall.Statx,
-        ["memfd_create"] = ReplayCall.MemfdCreate,
-        ["pipe"] = ReplayCall.Pipe,
-        ["pipe2"] = ReplayCall.Pipe2,
-        ["socket"] = ReplayCall.Socket,
-        ["eventfd"] = ReplayCall.Eventfd,
-        ["eventfd2"] = ReplayCall.Eventfd2,
-        ["epoll_create"] = ReplayCall.EpollCreate,
-        ["epoll_create1"] = ReplayCall.EpollCreate1,
-        ["timerfd_create"] = ReplayCall.TimerfdCreate,
-        ["signalfd"] = ReplayCall.Signalfd,
-        ["signalfd4"] = ReplayCall.Signalfd4,
-        ["inotify_init"] = ReplayCall.InotifyInit,
-        ["inotify_init1"] = ReplayCall.InotifyInit1,
-        ["userfaultfd"] = ReplayCall.Userfaultfd,
-        ["ftruncate"] = ReplayCall.Ftruncate,
-        ["unlink"] = ReplayCall.Unlink,
-        ["unlinkat"] = ReplayCall.Unlinkat,
-        ["shmget"] = ReplayCall.Shmget,
-        ["shmat"] = ReplayCall.Shmat,
-        ["shmdt"] = ReplayCall.Shmdt,
-        ["shmctl"] = ReplayCall.Shmctl,
-    }.ToFrozenDictionary(StringComparer.Ordinal);
+        "mmap" => ReplayCall.Mmap,
+        "munmap" => ReplayCall.Munmap,
+        "mprotect" => ReplayCall.Mprotect,
+        "mremap" => ReplayCall.Mremap,
+        "brk" => ReplayCall.Brk,
+        "madvise" => ReplayCall.Madvise,
+        "mlock" => ReplayCall.Mlock,
+        "mlock2" => ReplayCall.Mlock2,
+        "munlock" => ReplayCall.Munlock,
+        "mlockall" => ReplayCall.Mlockall,
+        "munlockall" => ReplayCall.Munlockall,
+        "mincore" => ReplayCall.Mincore,
+        "syscall_0x1ce" => ReplayCall.Syscall0x1ce,
+        "mseal" => ReplayCall.Mseal,
+        "execve" => ReplayCall.Execve,
+        "execveat" => ReplayCall.Execveat,
+        "clone" => ReplayCall.Clone,
+        "clone3" => ReplayCall.Clone3,
+        "fork" => ReplayCall.Fork,
+        "vfork" => ReplayCall.Vfork,
+        "exit" => ReplayCall.Exit,
+        "exit_group" => ReplayCall.ExitGroup,
+        "openat" => ReplayCall.Openat,
+        "openat2" => ReplayCall.Openat2,
+        "open" => ReplayCall.Open,
+        "creat" => ReplayCall.Creat,
+        "chdir" => ReplayCall.Chdir,
+        "fchdir" => ReplayCall.Fchdir,
+        "getcwd" => ReplayCall.Getcwd,
+        "close" => ReplayCall.Close,
+        "dup" => ReplayCall.Dup,
+        "dup2" => ReplayCall.Dup2,
+        "dup3" => ReplayCall.Dup3,
+        "fcntl" => ReplayCall.Fcntl,
+        "fcntl64" => ReplayCall.Fcntl64,
+        "newfstatat" => ReplayCall.Newfstatat,
+        "fstat" => ReplayCall.Fstat,
+        "statx" => ReplayCall.Statx,
+        "memfd_create" => ReplayCall.MemfdCreate,
+        "pipe" => ReplayCall.Pipe,
+        "pipe2" => ReplayCall.Pipe2,
+        "socket" => ReplayCall.Socket,
+        "eventfd" => ReplayCall.Eventfd,
+        "eventfd2" => ReplayCall.Eventfd2,
+        "epoll_create" => ReplayCall.EpollCreate,
+        "epoll_create1" => ReplayCall.EpollCreate1,
+        "timerfd_create" => ReplayCall.TimerfdCreate,
+        "signalfd" => ReplayCall.Signalfd,
+        "signalfd4" => ReplayCall.Signalfd4,
+        "inotify_init" => ReplayCall.InotifyInit,
+        "inotify_init1" => ReplayCall.InotifyInit1,
+        "userfaultfd" => ReplayCall.Userfaultfd,
+        "ftruncate" => ReplayCall.Ftruncate,
+        "unlink" => ReplayCall.Unlink,
+        "unlinkat" => ReplayCall.Unlinkat,
+        "shmget" => ReplayCall.Shmget,
+        "shmat" => ReplayCall.Shmat,
+        "shmdt" => ReplayCall.Shmdt,
+        "shmctl" => ReplayCall.Shmctl,
+        _ => ReplayCall.None,
+    };
 
     /// <summary>Where the arguments of the call being handled lie (reused call after call).</summary>
     private readonly ArgBounds _args = new();
@@ -86,7 +90,8 @@ public sealed partial class Replayer
     /// <summary>Applies one call; false when the model has no handler for it.</summary>
     private bool Handle(Process.Task task, in StraceEvent ev, string fileName, out ReplayCall call)
     {
-        if (!s_calls.TryGetValue(ev.Name, out call))
+        call = CallOf(ev.Name);
+        if (call == ReplayCall.None)
         {
             return false;
         }

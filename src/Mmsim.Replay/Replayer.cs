@@ -16,11 +16,11 @@ public sealed partial class Replayer
     private readonly IHostFiles _host;
     private readonly ReplayMode _mode;
     private readonly ReplayOptions _options;
-    private static readonly int s_callKinds = Enum.GetValues<ReplayCall>().Length;
+    private const int CallKinds = (int)ReplayCall.Last + 1;
 
     // Calls replayed, counted by kind (a string-keyed dictionary cost more than some calls' replay).
-    private readonly long[] _callCounts = new long[s_callKinds];
-    private readonly string?[] _callNames = new string?[s_callKinds];
+    private readonly long[] _callCounts = new long[CallKinds];
+    private readonly string?[] _callNames = new string?[CallKinds];
     private long _segvsChecked;
     private readonly List<Divergence> _divergences = new();
     private readonly Dictionary<int, ProcSnapshot> _snapshots = new();

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 
 namespace Mmsim.Strace;
@@ -13,8 +12,6 @@ namespace Mmsim.Strace;
 /// </summary>
 public sealed partial class StraceReader
 {
-    private static readonly SearchValues<char> s_badChars = SearchValues.Create(BadChars());
-
     private readonly LineSource _lines;
     private readonly NameCache _names = new();
     private readonly Dictionary<int, PendingCall> _pending = [];
@@ -81,7 +78,7 @@ public sealed partial class StraceReader
     private bool ParseLine(ReadOnlySpan<char> line, out StraceEvent ev)
     {
         // Nearly every line is printable ASCII (strace escapes the rest): one vectorized range test settles it.
-        int bad = line.ContainsAnyExceptInRange(' ', '~') ? line.IndexOfAny(s_badChars) : -1;
+        int bad = line.ContainsAnyExceptInRange(' ', '~') ? IndexOfBadChar(line) : -1;
         if (bad >= 0)
         {
             throw Error("invalid character U+" + ((int)line[bad]).ToString("X4", CultureInfo.InvariantCulture));
@@ -269,22 +266,21 @@ public sealed partial class StraceReader
         return new StraceFormatException(FileName, _lines.LineNumber, reason);
     }
 
-    /// <summary>Characters strace never writes: C0/C1 controls other than tab, DEL, and U+FFFD (left by invalid UTF-8).</summary>
-    private static string BadChars()
+    /// <summary>
+    /// Index of the first character strace never writes (C0/C1 controls other than tab, DEL, and U+FFFD, which
+    /// invalid UTF-8 leaves), or -1. Only lines with a character outside printable ASCII get here, so a plain loop
+    /// does: a SearchValues set with non-ASCII members cost several milliseconds of start-up compilation.
+    /// </summary>
+    private static int IndexOfBadChar(ReadOnlySpan<char> line)
     {
-        var chars = new List<char>(70);
-        for (char c = '\0'; c < ' '; c++)
+        for (int i = 0; i < line.Length; i++)
         {
-            if (c != '\t')
+            char c = line[i];
+            if ((c < ' ' && c != '\t') || (c >= '\x7f' && c <= '\x9f') || c == '\uFFFD')
             {
-                chars.Add(c);
+                return i;
             }
         }
-        for (char c = '\x7f'; c <= '\x9f'; c++)
-        {
-            chars.Add(c);
-        }
-        chars.Add('\uFFFD');
-        return new string([.. chars]);
+        return -1;
     }
 }
