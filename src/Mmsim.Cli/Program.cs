@@ -11,29 +11,7 @@ internal static class Program
           mmsim demo                      replay a recorded real program (sleep 0.1) and show its maps
           mmsim replay TRACE [options]    replay an `strace -f` log on the model
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
-                                          (mmsim bench --help for its options)
-          mmsim help                      this text
-
-        replay options:
-          --check            (default) the model chooses every result; each call whose result
-                             differs from the recorded one is reported with its line number
-          --follow           impose the recorded result where the model would differ (logs taken
-                             with ASLR on, or racing threads); divergences are still counted.
-                             exec's random heap start, mmap base and PIE load bias are read off
-                             the first brk, mmap and RELRO mprotect (the stack top stays put)
-          --root DIR         look files up under DIR first (each fixture has a root/), then on the host
-          --proc-dir DIR     write DIR/PID/maps for each process when it enters exit_group
-          --cwd DIR          the directory the program started in, for relative paths (default:
-                             the recorder's processes.json beside TRACE, else the current one)
-          --no-assume-writes the program's own loads and stores are not in the log; by default
-                             each private writable area it maps is assumed written (its VMA gets
-                             an anon_vma, which changes later merges) by the time the program
-                             reshapes it, forks or exits. Faults the log does show (mincore
-                             vectors, SIGSEGV) are always applied.
-          --quiet            print only the summary
-
-        Files beside TRACE, when present: processes.json (the starting directory) and elf.json
-        (the recorded inode of each executable, whose copy under --root has another).
+          mmsim help [COMMAND]            this text, or a command's options (also: COMMAND --help)
 
         Record a log the model can replay exactly:
           setarch -R strace -f -v -s 256 -o trace.log -- PROGRAM ARGS...
@@ -57,10 +35,14 @@ internal static class Program
     /// <summary>Runs a command line; returns the exit status.</summary>
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        if (args.Length == 0 || args[0] is "--help" or "-h")
         {
             stdout.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
+        }
+        if (args[0] == "help")
+        {
+            return Help(args[1..], stdout);
         }
         return args[0] switch
         {
@@ -69,6 +51,38 @@ internal static class Program
             "bench" => BenchCommand.Run(args[1..], stdout, stderr),
             _ => throw new UsageException($"unknown command '{args[0]}' (try: mmsim help)"),
         };
+    }
+
+    /// <summary><c>mmsim help [COMMAND]</c>: the overview, or one command's help.</summary>
+    private static int Help(string[] args, TextWriter stdout)
+    {
+        if (args.Length > 1)
+        {
+            throw new UsageException($"help: one command at a time ('{args[0]}' and '{args[1]}')");
+        }
+        string text = args.Length == 0 ? Usage : args[0] switch
+        {
+            "replay" => ReplayCommand.Help,
+            "demo" => DemoCommand.Help,
+            "bench" => BenchCommand.Help,
+            "help" => Usage,
+            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, bench)"),
+        };
+        stdout.WriteLine(text);
+        return 0;
+    }
+
+    /// <summary>True when a command's arguments ask for its help (<c>--help</c> or <c>-h</c> anywhere).</summary>
+    internal static bool AsksForHelp(string[] args)
+    {
+        foreach (string a in args)
+        {
+            if (a is "--help" or "-h")
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }
 

@@ -7,8 +7,51 @@ namespace Mmsim.Cli;
 /// <summary><c>mmsim replay TRACE [--root DIR] [--check | --follow] [--proc-dir DIR]</c>.</summary>
 internal static class ReplayCommand
 {
+    public const string Help = """
+        Usage: mmsim replay TRACE [--check | --follow] [--root DIR] [--proc-dir DIR] [--cwd DIR]
+                                  [--no-assume-writes] [--quiet]
+
+        Replays an `strace -f` log on the model: every memory, file and process call is applied
+        and its result compared with the recorded one. Each call that differs is printed with its
+        line; then a summary (processes, VMAs at exit, calls by kind, time and lines/s, the time
+        being the wall time of reading and replaying the log), and last
+        `N calls replayed, M diverged`.
+
+        Options:
+          --check            (default) the model chooses every result; each call whose result
+                             differs from the recorded one is reported with its line number
+          --follow           impose the recorded result where the model would differ (logs taken
+                             with ASLR on, or racing threads); divergences are still counted.
+                             exec's random heap start, mmap base and PIE load bias are read off
+                             the first brk, mmap and RELRO mprotect (the stack top stays put)
+          --root DIR         look files up under DIR first (each fixture has a root/), then on the host
+          --proc-dir DIR     write DIR/PID/maps for each process when it enters exit_group
+          --cwd DIR          the directory the program started in, for relative paths (default:
+                             the recorder's processes.json beside TRACE, else the current one)
+          --no-assume-writes the program's own loads and stores are not in the log; by default
+                             each private writable area it maps is assumed written (its VMA gets
+                             an anon_vma, which changes later merges) by the time the program
+                             reshapes it, forks or exits. Faults the log does show (mincore
+                             vectors, SIGSEGV) are always applied.
+          --quiet            leave out the summary: print the divergences and the last line only
+          -h, --help         this text
+
+        Files beside TRACE, when present: processes.json (the starting directory) and elf.json
+        (the recorded inode of each executable, whose copy under --root has another).
+
+        Record a log the model can replay exactly:
+          setarch -R strace -f -v -s 256 -o trace.log -- PROGRAM ARGS...
+
+        Exit status: 0 all calls agree, 1 some diverged, 2 bad input (the message names file:line).
+        """;
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        if (Program.AsksForHelp(args))
+        {
+            stdout.WriteLine(Help);
+            return 0;
+        }
         string? trace = null;
         string? root = null;
         string? procDir = null;
@@ -51,7 +94,7 @@ internal static class ReplayCommand
                 default:
                     if (args[i].StartsWith('-'))
                     {
-                        throw new UsageException($"replay: unknown option '{args[i]}' (try: mmsim help)");
+                        throw new UsageException($"replay: unknown option '{args[i]}' (try: mmsim replay --help)");
                     }
                     if (trace is not null)
                     {
@@ -63,7 +106,7 @@ internal static class ReplayCommand
         }
         if (trace is null)
         {
-            throw new UsageException("replay: missing TRACE (usage: mmsim replay TRACE [--root DIR] [--check|--follow] [--proc-dir DIR])");
+            throw new UsageException("replay: missing TRACE (usage: mmsim replay TRACE [options]; mmsim replay --help for them)");
         }
         if (root is not null && !Directory.Exists(root))
         {

@@ -63,4 +63,7 @@ internal enum ReplayCall
     Shmat,
     Shmdt,
     Shmctl,
+
+    /// <summary>The highest kind (keep it on the last one).</summary>
+    Last = Shmctl,
 }

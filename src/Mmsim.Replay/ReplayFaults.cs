@@ -33,7 +33,7 @@ public sealed partial class Replayer
     public long FaultsInferred { get; private set; }
 
     /// <summary>Applies the pages a successful mincore() reported resident, before the call is checked.</summary>
-    private void InferFromMincore(MmStruct mm, StraceEvent ev, in ArgList a)
+    private void InferFromMincore(MmStruct mm, in StraceEvent ev, in ArgList a)
     {
         _vector.Clear();
         if (!ev.HasResult || ev.Result != 0 || !a.TryGetInt64(0, out long start) || !a.TryGetIntArray(2, _vector, out _))
@@ -75,7 +75,7 @@ public sealed partial class Replayer
     }
 
     /// <summary>Checks a recorded SIGSEGV: the model must refuse the same access for the same reason.</summary>
-    private void CheckSegv(Process.Task task, StraceEvent ev)
+    private void CheckSegv(Process.Task task, in StraceEvent ev)
     {
         if (task.Mm is not { } mm)
         {
@@ -100,7 +100,7 @@ public sealed partial class Replayer
             model = mm.Fault((ulong)addr, write: false);
         }
         CallsReplayed++;
-        _callsByName["SIGSEGV"] = _callsByName.TryGetValue("SIGSEGV", out long n) ? n + 1 : 1;
+        _segvsChecked++;
         FaultResult recorded = mapErr ? FaultResult.MapErr : FaultResult.AccErr;
         if (model != recorded)
         {

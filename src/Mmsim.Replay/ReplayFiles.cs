@@ -13,10 +13,18 @@ public sealed partial class Replayer
     private const int FDupFdCloexec = 1030;
     private const int FAddSeals = 1033;
 
+    private const int StDev = 1;
+    private const int StIno = 2;
+    private const int StMode = 4;
+    private const int StSize = 8;
+
+    /// <summary>The struct stat fields an fstat settles an inode with (bit k of a match is field k).</summary>
+    private static readonly string[] s_statFields = ["st_dev", "st_ino", "st_mode", "st_size"];
+
     private readonly Dictionary<string, Inode> _inodesByPath = new(StringComparer.Ordinal);
     private readonly Dictionary<(uint, uint, ulong), Inode> _inodesById = new();
 
-    private bool HandleFiles(ReplayCall call, Process.Task task, StraceEvent ev, ArgList a)
+    private bool HandleFiles(ReplayCall call, Process.Task task, in StraceEvent ev, in ArgList a)
     {
         if (!ev.HasResult)
         {
@@ -57,7 +65,7 @@ public sealed partial class Replayer
                 Fcntl(task, a, r);
                 return true;
             case ReplayCall.Newfstatat or ReplayCall.Fstat or ReplayCall.Statx when r == 0:
-                Fstat(task, ev.Name, a);
+                Fstat(task, call, a);
                 return true;
             case ReplayCall.MemfdCreate when r >= 0:
                 MemfdCreate(task, (int)r, a);
@@ -83,7 +91,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void Open(Process.Task task, int fd, ArgList a, int pathArg)
+    private void Open(Process.Task task, int fd, in ArgList a, int pathArg)
     {
         string path = PathArg(task, a, pathArg == 1 ? 0 : -1, pathArg);
         int flags = F(a, pathArg + 1, FlagTables.Open);
@@ -104,9 +112,12 @@ public sealed partial class Replayer
     /// The absolute path a call's path argument names: relative paths are looked up from the
     /// directory fd in argument dirfdArg (AT_FDCWD or -1 for none: the working directory).
     /// </summary>
-    private static string PathArg(Process.Task task, ArgList a, int dirfdArg, int pathArg)
+    private static string PathArg(Process.Task task, in ArgList a, int dirfdArg, int pathArg)
     {
-        string path = a.TryGetString(pathArg, out byte[] b, out _) ? Encoding.UTF8.GetString(b) : "";
+        ReadOnlySpan<char> raw = a.Raw(pathArg);
+        ReadOnlySpan<char> path = raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"' && !raw[1..^1].ContainsAny('"', '\\')
+            ? raw[1..^1] // no escapes, not cut short: the text is the path (what decoding would give back)
+            : a.TryGetString(pathArg, out byte[] b, out _) ? Encoding.UTF8.GetString(b) : "";
         string dir = task.Fs.Cwd;
         if (!path.StartsWith('/') && dirfdArg >= 0 && a.TryGetInt64(dirfdArg, out long dirfd) && dirfd >= 0
             && task.Files.Get((int)dirfd) is { } df)
@@ -231,27 +242,35 @@ public sealed partial class Replayer
     }
 
     /// <summary>fstat results give an opened file its real identity (device, inode, size, type).</summary>
-    private void Fstat(Process.Task task, string name, ArgList a)
+    private static void Fstat(Process.Task task, ReplayCall call, ArgList a)
     {
-        int structArg = name == "fstat" ? 1 : 2;
-        if (name != "fstat" && !a.Raw(1).SequenceEqual("\"\""))
+        int structArg = call == ReplayCall.Fstat ? 1 : 2;
+        if (call != ReplayCall.Fstat && !a.Raw(1).SequenceEqual("\"\""))
         {
             return;
         }
         OpenFile? f = task.Files.Get(I(a, 0));
-        if (f is null || f.Inode.IdentityKnown || !a.TryGetStructField(structArg, "st_ino", out ReadOnlySpan<char> inoText)
-            || !ulong.TryParse(inoText, out ulong ino) || !a.TryGetStructField(structArg, "st_dev", out ReadOnlySpan<char> devText)
-            || !ArgList.TryParseMakedev(devText, out uint major, out uint minor))
+        if (f is null || f.Inode.IdentityKnown)
+        {
+            return;
+        }
+        // One pass over the struct for all four fields: it is the longest text a replay reads.
+        ReadOnlySpan<char> st = a.Raw(structArg);
+        Span<Range> at = stackalloc Range[s_statFields.Length];
+        int found = ArgList.GetStructFields(st, s_statFields, at);
+        if ((found & (StDev | StIno)) != (StDev | StIno) || !ulong.TryParse(st[at[1]], out ulong ino)
+            || !ArgList.TryParseMakedev(st[at[0]], out uint major, out uint minor))
         {
             return;
         }
         InodeKind kind = InodeKind.Regular;
-        if (a.TryGetStructField(structArg, "st_mode", out ReadOnlySpan<char> mode))
+        if ((found & StMode) != 0)
         {
+            ReadOnlySpan<char> mode = st[at[2]];
             kind = mode.StartsWith("S_IFCHR") ? InodeKind.CharDevice : mode.StartsWith("S_IFDIR") ? InodeKind.Directory : InodeKind.Regular;
         }
         f.Inode.SetIdentity(major, minor, ino, kind);
-        if (a.TryGetStructField(structArg, "st_size", out ReadOnlySpan<char> sizeText) && ulong.TryParse(sizeText, out ulong size))
+        if ((found & StSize) != 0 && ulong.TryParse(st[at[3]], out ulong size))
         {
             f.Inode.Size = size;
         }
@@ -275,7 +294,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void Unlink(Process.Task task, ArgList a, int pathArg)
+    private void Unlink(Process.Task task, in ArgList a, int pathArg)
     {
         string path = PathArg(task, a, pathArg == 1 ? 0 : -1, pathArg);
         if (_inodesByPath.TryGetValue(path, out Inode? inode))

@@ -1,5 +1,4 @@
 using Mmsim.Ipc;
-using System.Collections.Frozen;
 using Mmsim.Fs;
 using Mmsim.Mm;
 using Mmsim.Strace;
@@ -16,78 +15,87 @@ public sealed partial class Replayer
 
     private static int F(in ArgList a, int i, FlagTable table) => a.TryGetFlags(i, table, out ulong v) ? (int)v : 0;
 
-    /// <summary>Every call some handler acts on: the others are skipped before their arguments are parsed.</summary>
-    private static readonly FrozenDictionary<string, ReplayCall> s_calls = new Dictionary<string, ReplayCall>(StringComparer.Ordinal)
+    /// <summary>
+    /// The kind of call a syscall name is, or <see cref="ReplayCall.None"/> for the calls no handler acts on
+    /// (they are skipped before their arguments are parsed). A switch the compiler turns into a few length and
+    /// character tests: no table to build when a replay starts (a frozen dictionary cost ~20 ms of warm-up).
+    /// </summary>
+    private static ReplayCall CallOf(string name) => name switch
     {
-        ["mmap"] = ReplayCall.Mmap,
-        ["munmap"] = ReplayCall.Munmap,
-        ["mprotect"] = ReplayCall.Mprotect,
-        ["mremap"] = ReplayCall.Mremap,
-        ["brk"] = ReplayCall.Brk,
-        ["madvise"] = ReplayCall.Madvise,
-        ["mlock"] = ReplayCall.Mlock,
-        ["mlock2"] = ReplayCall.Mlock2,
-        ["munlock"] = ReplayCall.Munlock,
-        ["mlockall"] = ReplayCall.Mlockall,
-        ["munlockall"] = ReplayCall.Munlockall,
-        ["mincore"] = ReplayCall.Mincore,
-        ["syscall_0x1ce"] = ReplayCall.Syscall0x1ce,
-        ["mseal"] = ReplayCall.Mseal,
-        ["execve"] = ReplayCall.Execve,
-        ["execveat"] = ReplayCall.Execveat,
-        ["clone"] = ReplayCall.Clone,
-        ["clone3"] = ReplayCall.Clone3,
-        ["fork"] = ReplayCall.Fork,
-        ["vfork"] = ReplayCall.Vfork,
-        ["exit"] = ReplayCall.Exit,
-        ["exit_group"] = ReplayCall.ExitGroup,
-        ["openat"] = ReplayCall.Openat,
-        ["openat2"] = ReplayCall.Openat2,
-        ["open"] = ReplayCall.Open,
-        ["creat"] = ReplayCall.Creat,
-        ["chdir"] = ReplayCall.Chdir,
-        ["fchdir"] = ReplayCall.Fchdir,
-        ["getcwd"] = ReplayCall.Getcwd,
-        ["close"] = ReplayCall.Close,
-        ["dup"] = ReplayCall.Dup,
-        ["dup2"] = ReplayCall.Dup2,
-        ["dup3"] = ReplayCall.Dup3,
-        ["fcntl"] = ReplayCall.Fcntl,
-        ["fcntl64"] = ReplayCall.Fcntl64,
-        ["newfstatat"] = ReplayCall.Newfstatat,
-        ["fstat"] = ReplayCall.Fstat,
-        ["statx"] = ReplayCall.Statx,
-        ["memfd_create"] = ReplayCall.MemfdCreate,
-        ["pipe"] = ReplayCall.Pipe,
-        ["pipe2"] = ReplayCall.Pipe2,
-        ["socket"] = ReplayCall.Socket,
-        ["eventfd"] = ReplayCall.Eventfd,
-        ["eventfd2"] = ReplayCall.Eventfd2,
-        ["epoll_create"] = ReplayCall.EpollCreate,
-        ["epoll_create1"] = ReplayCall.EpollCreate1,
-        ["timerfd_create"] = ReplayCall.TimerfdCreate,
-        ["signalfd"] = ReplayCall.Signalfd,
-        ["signalfd4"] = ReplayCall.Signalfd4,
-        ["inotify_init"] = ReplayCall.InotifyInit,
-        ["inotify_init1"] = ReplayCall.InotifyInit1,
-        ["userfaultfd"] = ReplayCall.Userfaultfd,
-        ["ftruncate"] = ReplayCall.Ftruncate,
-        ["unlink"] = ReplayCall.Unlink,
-        ["unlinkat"] = ReplayCall.Unlinkat,
-        ["shmget"] = ReplayCall.Shmget,
-        ["shmat"] = ReplayCall.Shmat,
-        ["shmdt"] = ReplayCall.Shmdt,
-        ["shmctl"] = ReplayCall.Shmctl,
-    }.ToFrozenDictionary(StringComparer.Ordinal);
+        "mmap" => ReplayCall.Mmap,
+        "munmap" => ReplayCall.Munmap,
+        "mprotect" => ReplayCall.Mprotect,
+        "mremap" => ReplayCall.Mremap,
+        "brk" => ReplayCall.Brk,
+        "madvise" => ReplayCall.Madvise,
+        "mlock" => ReplayCall.Mlock,
+        "mlock2" => ReplayCall.Mlock2,
+        "munlock" => ReplayCall.Munlock,
+        "mlockall" => ReplayCall.Mlockall,
+        "munlockall" => ReplayCall.Munlockall,
+        "mincore" => ReplayCall.Mincore,
+        "syscall_0x1ce" => ReplayCall.Syscall0x1ce,
+        "mseal" => ReplayCall.Mseal,
+        "execve" => ReplayCall.Execve,
+        "execveat" => ReplayCall.Execveat,
+        "clone" => ReplayCall.Clone,
+        "clone3" => ReplayCall.Clone3,
+        "fork" => ReplayCall.Fork,
+        "vfork" => ReplayCall.Vfork,
+        "exit" => ReplayCall.Exit,
+        "exit_group" => ReplayCall.ExitGroup,
+        "openat" => ReplayCall.Openat,
+        "openat2" => ReplayCall.Openat2,
+        "open" => ReplayCall.Open,
+        "creat" => ReplayCall.Creat,
+        "chdir" => ReplayCall.Chdir,
+        "fchdir" => ReplayCall.Fchdir,
+        "getcwd" => ReplayCall.Getcwd,
+        "close" => ReplayCall.Close,
+        "dup" => ReplayCall.Dup,
+        "dup2" => ReplayCall.Dup2,
+        "dup3" => ReplayCall.Dup3,
+        "fcntl" => ReplayCall.Fcntl,
+        "fcntl64" => ReplayCall.Fcntl64,
+        "newfstatat" => ReplayCall.Newfstatat,
+        "fstat" => ReplayCall.Fstat,
+        "statx" => ReplayCall.Statx,
+        "memfd_create" => ReplayCall.MemfdCreate,
+        "pipe" => ReplayCall.Pipe,
+        "pipe2" => ReplayCall.Pipe2,
+        "socket" => ReplayCall.Socket,
+        "eventfd" => ReplayCall.Eventfd,
+        "eventfd2" => ReplayCall.Eventfd2,
+        "epoll_create" => ReplayCall.EpollCreate,
+        "epoll_create1" => ReplayCall.EpollCreate1,
+        "timerfd_create" => ReplayCall.TimerfdCreate,
+        "signalfd" => ReplayCall.Signalfd,
+        "signalfd4" => ReplayCall.Signalfd4,
+        "inotify_init" => ReplayCall.InotifyInit,
+        "inotify_init1" => ReplayCall.InotifyInit1,
+        "userfaultfd" => ReplayCall.Userfaultfd,
+        "ftruncate" => ReplayCall.Ftruncate,
+        "unlink" => ReplayCall.Unlink,
+        "unlinkat" => ReplayCall.Unlinkat,
+        "shmget" => ReplayCall.Shmget,
+        "shmat" => ReplayCall.Shmat,
+        "shmdt" => ReplayCall.Shmdt,
+        "shmctl" => ReplayCall.Shmctl,
+        _ => ReplayCall.None,
+    };
+
+    /// <summary>Where the arguments of the call being handled lie (reused call after call).</summary>
+    private readonly ArgBounds _args = new();
 
     /// <summary>Applies one call; false when the model has no handler for it.</summary>
-    private bool Handle(Process.Task task, StraceEvent ev, string fileName)
+    private bool Handle(Process.Task task, in StraceEvent ev, string fileName, out ReplayCall call)
     {
-        if (!s_calls.TryGetValue(ev.Name, out ReplayCall call))
+        call = CallOf(ev.Name);
+        if (call == ReplayCall.None)
         {
             return false;
         }
-        ArgList a = ev.GetArgs();
+        ArgList a = ev.GetArgs(_args);
         MmStruct? mm = task.Mm;
         if (_assumedWrites.Count > 0 && mm is not null && call is ReplayCall.Munmap or ReplayCall.Mprotect or ReplayCall.Mremap
             or ReplayCall.Madvise or ReplayCall.Mlock or ReplayCall.Mlock2 or ReplayCall.Munlock)
@@ -160,7 +168,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void ReplayMmap(Process.Task task, MmStruct mm, StraceEvent ev, ArgList a)
+    private void ReplayMmap(Process.Task task, MmStruct mm, in StraceEvent ev, ArgList a)
     {
         ulong addr = U(a, 0);
         ulong len = U(a, 1);
@@ -198,7 +206,7 @@ public sealed partial class Replayer
     }
 
     /// <summary>shmget: the id is the kernel's (the log's result); the segment's key and size are the call's.</summary>
-    private void ReplayShmget(StraceEvent ev, ArgList a)
+    private void ReplayShmget(in StraceEvent ev, ArgList a)
     {
         if (!ev.HasResult || ev.Result < 0 || Kernel.ShmSegments.ContainsKey((int)ev.Result))
         {
@@ -208,7 +216,7 @@ public sealed partial class Replayer
         Kernel.ShmSegments[(int)ev.Result] = new ShmSegment((int)ev.Result, key, U(a, 1));
     }
 
-    private void ReplayShmat(MmStruct mm, StraceEvent ev, ArgList a)
+    private void ReplayShmat(MmStruct mm, in StraceEvent ev, ArgList a)
     {
         int id = I(a, 0);
         ulong addr = U(a, 1);
@@ -224,7 +232,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void ReplayMadvise(MmStruct mm, StraceEvent ev, ArgList a)
+    private void ReplayMadvise(MmStruct mm, in StraceEvent ev, ArgList a)
     {
         ulong start = U(a, 0);
         ulong len = U(a, 1);
@@ -237,7 +245,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void ReplayMremap(MmStruct mm, StraceEvent ev, ArgList a)
+    private void ReplayMremap(MmStruct mm, in StraceEvent ev, ArgList a)
     {
         ulong addr = U(a, 0);
         ulong oldLen = U(a, 1);
@@ -270,7 +278,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void ReplayBrk(MmStruct mm, StraceEvent ev, ArgList a)
+    private void ReplayBrk(MmStruct mm, in StraceEvent ev, ArgList a)
     {
         ulong oldBrk = mm.Brk;
         long model = mm.SysBrk(U(a, 0));

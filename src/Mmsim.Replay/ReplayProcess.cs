@@ -16,7 +16,7 @@ public sealed partial class Replayer
 
     private readonly Dictionary<int, ulong> _pendingCloneFlags = new();
 
-    private bool HandleProcess(ReplayCall call, Process.Task task, StraceEvent ev, ArgList a, string fileName)
+    private bool HandleProcess(ReplayCall call, Process.Task task, in StraceEvent ev, in ArgList a, string fileName)
     {
         switch (call)
         {
@@ -67,12 +67,12 @@ public sealed partial class Replayer
     }
 
     /// <summary>Remembers the flags of a clone in flight, for children whose lines come first.</summary>
-    private void NoteCloneEntered(StraceEvent ev)
+    private void NoteCloneEntered(in StraceEvent ev)
     {
         _pendingCloneFlags[ev.Pid] = CloneFlagsOf(ev.Name, ev.GetArgs());
     }
 
-    private void ReplayClone(Process.Task task, StraceEvent ev, ArgList a)
+    private void ReplayClone(Process.Task task, in StraceEvent ev, ArgList a)
     {
         _pendingCloneFlags.Remove(task.Pid);
         if (!ev.HasResult || ev.Result <= 0 || Kernel.Find((int)ev.Result) is not null)
@@ -95,7 +95,7 @@ public sealed partial class Replayer
         return child;
     }
 
-    private void ReplayExecve(Process.Task task, StraceEvent ev, ArgList a, string fileName)
+    private void ReplayExecve(Process.Task task, in StraceEvent ev, ArgList a, string fileName)
     {
         int pathArg = ev.Name == "execveat" ? 1 : 0;
         if (!a.TryGetString(pathArg, out byte[] pathBytes, out _))
@@ -130,7 +130,7 @@ public sealed partial class Replayer
         _snapshots.Remove(task.Tgid);
     }
 
-    private (ElfImage, OpenFile) LoadElf(string path, string fileName, StraceEvent ev)
+    private (ElfImage, OpenFile) LoadElf(string path, string fileName, in StraceEvent ev)
     {
         HostFile? st = _host.Stat(path);
         byte[]? bytes = st is null ? null : _host.ReadAll(path);

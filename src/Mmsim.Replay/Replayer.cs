@@ -16,7 +16,12 @@ public sealed partial class Replayer
     private readonly IHostFiles _host;
     private readonly ReplayMode _mode;
     private readonly ReplayOptions _options;
-    private readonly Dictionary<string, long> _callsByName = new(StringComparer.Ordinal);
+    private const int CallKinds = (int)ReplayCall.Last + 1;
+
+    // Calls replayed, counted by kind (a string-keyed dictionary cost more than some calls' replay).
+    private readonly long[] _callCounts = new long[CallKinds];
+    private readonly string?[] _callNames = new string?[CallKinds];
+    private long _segvsChecked;
     private readonly List<Divergence> _divergences = new();
     private readonly Dictionary<int, ProcSnapshot> _snapshots = new();
 
@@ -47,8 +52,26 @@ public sealed partial class Replayer
     /// <summary>Snapshots by pid, in the order processes exited.</summary>
     public IReadOnlyDictionary<int, ProcSnapshot> Snapshots => _snapshots;
 
-    /// <summary>Calls by syscall name.</summary>
-    public IReadOnlyDictionary<string, long> CallsByName => _callsByName;
+    /// <summary>Calls replayed by syscall name (SIGSEGV lines checked count as "SIGSEGV"); a fresh dictionary each time.</summary>
+    public IReadOnlyDictionary<string, long> CallsByName
+    {
+        get
+        {
+            var byName = new Dictionary<string, long>(StringComparer.Ordinal);
+            for (int i = 0; i < _callCounts.Length; i++)
+            {
+                if (_callCounts[i] > 0)
+                {
+                    byName[_callNames[i]!] = _callCounts[i];
+                }
+            }
+            if (_segvsChecked > 0)
+            {
+                byName["SIGSEGV"] = _segvsChecked;
+            }
+            return byName;
+        }
+    }
 
     /// <summary>Called when a process is snapshotted (entering exit_group, or at the end of the log).</summary>
     public Action<ProcSnapshot>? OnSnapshot { get; set; }
@@ -60,7 +83,8 @@ public sealed partial class Replayer
     /// </summary>
     public void Run(TextReader log, string fileName)
     {
-        var reader = new StraceReader(log, fileName);
+        // Each event is acted on before the next is read: its text can stay in the reader's buffer.
+        var reader = new StraceReader(log, fileName) { BorrowText = true };
         while (reader.TryRead(out StraceEvent ev))
         {
             Lines = ev.Line;
@@ -75,7 +99,7 @@ public sealed partial class Replayer
         }
     }
 
-    private void Dispatch(StraceEvent ev, string fileName)
+    private void Dispatch(in StraceEvent ev, string fileName)
     {
         switch (ev.Kind)
         {
@@ -114,20 +138,21 @@ public sealed partial class Replayer
         }
     }
 
-    private void Syscall(StraceEvent ev, string fileName)
+    private void Syscall(in StraceEvent ev, string fileName)
     {
         Process.Task task = TaskFor(ev.Pid, ev.Line);
         if (_assumedWrites.Count > 0 && task.Mm is { } mm && ev.Name is "clone" or "fork" or "vfork" or "clone3")
         {
             FlushAssumedWrites(mm);
         }
-        if (!Handle(task, ev, fileName))
+        if (!Handle(task, ev, fileName, out ReplayCall call))
         {
             CallsSkipped++;
             return;
         }
         CallsReplayed++;
-        _callsByName[ev.Name] = _callsByName.TryGetValue(ev.Name, out long n) ? n + 1 : 1;
+        _callCounts[(int)call]++;
+        _callNames[(int)call] = ev.Name;
     }
 
     /// <summary>
@@ -167,7 +192,7 @@ public sealed partial class Replayer
     }
 
     /// <summary>Compares a model result with the recorded one; in follow mode reports whether to impose it.</summary>
-    private bool Compare(StraceEvent ev, long model, string detail = "")
+    private bool Compare(in StraceEvent ev, long model, string detail = "")
     {
         if (!ev.HasResult || ev.Result == model)
         {
@@ -178,7 +203,7 @@ public sealed partial class Replayer
     }
 
     [DoesNotReturn]
-    private static void Fail(string fileName, StraceEvent ev, string message)
+    private static void Fail(string fileName, in StraceEvent ev, string message)
     {
         throw new ReplayException($"{fileName}:{ev.Line}: {message}");
     }

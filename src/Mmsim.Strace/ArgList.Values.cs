@@ -109,6 +109,55 @@ public readonly partial struct ArgList
     }
 
     /// <summary>
+    /// Several fields of the struct <paramref name="structText"/> starts with, in one pass over it: for each field k of
+    /// <paramref name="fields"/> found, bit k of the result is set and <paramref name="values"/>[k] is where its trimmed
+    /// value lies in <paramref name="structText"/> (the first occurrence, as <see cref="TryGetStructField(ReadOnlySpan{char}, ReadOnlySpan{char}, out ReadOnlySpan{char})"/>
+    /// finds it). 0 when the text is no struct. Of an in/out argument <c>{...} =&gt; {...}</c> the entry struct is read.
+    /// </summary>
+    public static int GetStructFields(ReadOnlySpan<char> structText, ReadOnlySpan<string> fields, Span<Range> values)
+    {
+        ReadOnlySpan<char> t = structText.TrimStart();
+        int lead = structText.Length - t.Length;
+        if (t.IsEmpty || t[0] != '{' || fields.Length > 31 || values.Length < fields.Length)
+        {
+            return 0;
+        }
+        int found = 0;
+        int pos = 1;
+        while (pos < t.Length)
+        {
+            int end = NextTopLevel(t, pos, ',', true);
+            found |= MatchField(t, pos, end, fields, values, found, lead);
+            if (end >= t.Length || t[end] != ',')
+            {
+                break;
+            }
+            pos = end + 1;
+        }
+        return found;
+    }
+
+    /// <summary>The bit of the (not yet found) field that member <c>t[start..end]</c> sets, recording its value's place; 0 if none.</summary>
+    private static int MatchField(ReadOnlySpan<char> t, int start, int end, ReadOnlySpan<string> fields, Span<Range> values, int found, int lead)
+    {
+        ReadOnlySpan<char> member = t[start..end];
+        int skipped = member.Length - member.TrimStart().Length;
+        member = member.Trim();
+        for (int k = 0; k < fields.Length; k++)
+        {
+            string field = fields[k];
+            if ((found & (1 << k)) == 0 && field.Length > 0 && member.Length > field.Length && member[field.Length] == '=' && member.StartsWith(field))
+            {
+                ReadOnlySpan<char> rest = member[(field.Length + 1)..];
+                int from = lead + start + skipped + field.Length + 1 + (rest.Length - rest.TrimStart().Length);
+                values[k] = new Range(from, from + rest.Trim().Length);
+                return 1 << k;
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>
     /// Parses an integer array <c>[1, 0, 1]</c> into <paramref name="into"/> (appending). A final <c>...</c> element sets
     /// <paramref name="truncated"/>. False, leaving <paramref name="into"/> as it was, if the text is not such an array.
     /// </summary>

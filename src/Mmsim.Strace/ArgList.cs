@@ -9,24 +9,38 @@ namespace Mmsim.Strace;
 /// an index out of range simply fails. Named arguments (<c>child_stack=NULL, flags=...</c>) are found with
 /// <see cref="TryFindNamed"/>, and <see cref="Raw"/> returns their value part.
 /// A trailing empty argument (the partial text <c>-1, </c> of an unfinished call) is not counted.
+/// The text is split lazily, left to right and only as far as an accessor asks (reading the fd of an fstat does
+/// not scan the struct after it); the bounds found live in an <see cref="ArgBounds"/>, which a caller that
+/// looks at one call at a time can reuse. Not for use from several threads at once.
 /// </summary>
 public readonly partial struct ArgList
 {
-    /// <summary>Ints per argument in <see cref="_bounds"/>: value start, value end, name start, name end.</summary>
-    private const int Stride = 4;
-
     private static readonly SearchValues<char> s_commaSpecial = SearchValues.Create("\"()[]{}/<,");
     private static readonly SearchValues<char> s_equalsSpecial = SearchValues.Create("\"()[]{}/<=");
 
     private readonly ReadOnlyMemory<char> _text;
-    private readonly int[]? _bounds;
+    private readonly ArgBounds? _bounds;
 
     /// <summary>Splits <paramref name="text"/>, the text between a call's outer parentheses.</summary>
     public ArgList(ReadOnlyMemory<char> text)
+        : this(text, null)
+    {
+    }
+
+    /// <summary>
+    /// Splits <paramref name="text"/> into <paramref name="reuse"/> (when given: whatever it held for an earlier
+    /// list is forgotten, and that list must not be used any more).
+    /// </summary>
+    public ArgList(ReadOnlyMemory<char> text, ArgBounds? reuse)
     {
         _text = text;
-        _bounds = Split(text.Span, out int count);
-        Count = count;
+        if (text.Span.IsWhiteSpace())
+        {
+            _bounds = null;
+            return;
+        }
+        _bounds = reuse ?? new ArgBounds();
+        _bounds.Reset();
     }
 
     /// <summary>Splits <paramref name="text"/>, the text between a call's outer parentheses (or any comma list).</summary>
@@ -35,8 +49,8 @@ public readonly partial struct ArgList
     {
     }
 
-    /// <summary>Number of top-level arguments.</summary>
-    public int Count { get; }
+    /// <summary>Number of top-level arguments (splits the whole text).</summary>
+    public int Count => _bounds is null ? 0 : SplitTo(int.MaxValue);
 
     /// <summary>The whole text the list was made from.</summary>
     public ReadOnlyMemory<char> Text => _text;
@@ -44,29 +58,66 @@ public readonly partial struct ArgList
     /// <summary>Trimmed text of argument <paramref name="i"/> (for <c>name=value</c>, the value); empty if out of range.</summary>
     public ReadOnlySpan<char> Raw(int i)
     {
-        if (_bounds is null || (uint)i >= (uint)Count)
+        if (!Has(i))
         {
             return default;
         }
-        int b = i * Stride;
-        return _text.Span[_bounds[b].._bounds[b + 1]];
+        int b = i * ArgBounds.Stride;
+        int[] items = _bounds!.Items;
+        return _text.Span[items[b]..items[b + 1]];
     }
 
     /// <summary>The name of a <c>name=value</c> argument <paramref name="i"/>; empty when unnamed or out of range.</summary>
     public ReadOnlySpan<char> NameAt(int i)
     {
-        if (_bounds is null || (uint)i >= (uint)Count)
+        if (!Has(i))
         {
             return default;
         }
-        int b = i * Stride;
-        return _text.Span[_bounds[b + 2].._bounds[b + 3]];
+        int b = i * ArgBounds.Stride;
+        int[] items = _bounds!.Items;
+        return _text.Span[items[b + 2]..items[b + 3]];
+    }
+
+    /// <summary>True when argument <paramref name="i"/> exists (splitting the text up to it).</summary>
+    private bool Has(int i)
+    {
+        return _bounds is not null && i >= 0 && (i < _bounds.Count || SplitTo(i) > i);
+    }
+
+    /// <summary>Splits on until argument <paramref name="i"/> is found or the text ends; returns the arguments found.</summary>
+    private int SplitTo(int i)
+    {
+        ArgBounds b = _bounds!;
+        ReadOnlySpan<char> s = _text.Span;
+        while (b.Count <= i && b.Next >= 0)
+        {
+            SplitNext(s, b);
+        }
+        return b.Count;
+    }
+
+    /// <summary>Finds the next argument from <see cref="ArgBounds.Next"/> (skipping a trailing empty one); marks the end when none is left.</summary>
+    private static void SplitNext(ReadOnlySpan<char> s, ArgBounds b)
+    {
+        while (b.Next >= 0 && b.Next <= s.Length)
+        {
+            int pos = b.Next;
+            int end = NextTopLevel(s, pos, ',', false);
+            b.Next = end + 1;
+            if (end < s.Length || !s[pos..].IsWhiteSpace() || b.Count == 0)
+            {
+                Record(s, pos, end, b.Add());
+                return;
+            }
+        }
+        b.Next = -1;
     }
 
     /// <summary>Finds the argument written <c>name=value</c> (e.g. <c>flags</c> in clone); false if none.</summary>
     public bool TryFindNamed(string name, out int index)
     {
-        for (int i = 0; i < Count; i++)
+        for (int i = 0; Has(i); i++)
         {
             if (NameAt(i).SequenceEqual(name))
             {
@@ -170,33 +221,6 @@ public readonly partial struct ArgList
             default:
                 return i + 1;
         }
-    }
-
-    /// <summary>Splits the whole text into argument bounds; null when there are no arguments.</summary>
-    private static int[]? Split(ReadOnlySpan<char> s, out int count)
-    {
-        count = 0;
-        if (s.IsWhiteSpace())
-        {
-            return null;
-        }
-        int[] bounds = new int[Stride * 6];
-        int pos = 0;
-        while (pos <= s.Length)
-        {
-            int end = NextTopLevel(s, pos, ',', false);
-            if (end < s.Length || !s[pos..].IsWhiteSpace() || count == 0)
-            {
-                if ((count + 1) * Stride > bounds.Length)
-                {
-                    Array.Resize(ref bounds, bounds.Length * 2);
-                }
-                Record(s, pos, end, bounds.AsSpan(count * Stride, Stride));
-                count++;
-            }
-            pos = end + 1;
-        }
-        return bounds;
     }
 
     /// <summary>Stores the trimmed value bounds and the name bounds (if <c>identifier=</c> leads) of one argument.</summary>

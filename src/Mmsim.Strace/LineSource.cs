@@ -35,6 +35,15 @@ internal sealed class LineSource
     /// <summary>True when the line last returned was ended by a newline (false only for a cut-off last line).</summary>
     internal bool HadNewline { get; private set; }
 
+    /// <summary>Index in the buffer where the line last returned by <see cref="TryNext"/> starts.</summary>
+    internal int LineStart { get; private set; }
+
+    /// <summary>
+    /// <paramref name="length"/> characters of the buffer from <paramref name="start"/> (an index from
+    /// <see cref="LineStart"/>), without copying: valid until the next <see cref="TryNext"/>.
+    /// </summary>
+    internal ReadOnlyMemory<char> Borrow(int start, int length) => _buffer.AsMemory(start, length);
+
     /// <summary>
     /// Returns the next line without its <c>\n</c> (and a trailing <c>\r</c>); false at end of input. The span is
     /// valid until the next call. Throws <see cref="StraceFormatException"/> for an over-long line (after skipping it).
@@ -69,6 +78,7 @@ internal sealed class LineSource
     private ReadOnlySpan<char> Take(int end, bool newline)
     {
         ReadOnlySpan<char> line = _buffer.AsSpan(_start, end - _start);
+        LineStart = _start;
         _start = newline ? end + 1 : end;
         _scanned = _start;
         LineNumber++;

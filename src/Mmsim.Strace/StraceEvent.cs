@@ -4,7 +4,7 @@ namespace Mmsim.Strace;
 
 /// <summary>
 /// One event read from an strace log by <see cref="StraceReader"/>. A small immutable value: the argument text
-/// is kept as a slice of the line it came from and is only split or decoded on demand through <see cref="GetArgs"/>.
+/// is kept as a slice of the line it came from and is only split or decoded on demand through <see cref="GetArgs()"/>.
 /// Which members are meaningful depends on <see cref="Kind"/>; the others keep their defaults
 /// (<see cref="Timestamp"/> and <see cref="Duration"/> are <see cref="double.NaN"/> when the log has none).
 /// </summary>
@@ -72,6 +72,15 @@ public readonly struct StraceEvent
     public ArgList GetArgs()
     {
         return new ArgList(Args);
+    }
+
+    /// <summary>
+    /// Like <see cref="GetArgs()"/>, splitting into <paramref name="reuse"/> (nothing is allocated); the list from the
+    /// previous use of <paramref name="reuse"/> becomes invalid.
+    /// </summary>
+    public ArgList GetArgs(ArgBounds reuse)
+    {
+        return new ArgList(Args, reuse);
     }
 
     /// <summary>A compact, human-readable rendering for diagnostics: <c>line 12 pid 7 mmap(...) = 0x7f...</c>.</summary>

@@ -5,8 +5,11 @@ public sealed partial class StraceReader
 {
     private const string ResumedTag = " resumed>";
 
-    /// <summary>Parses <c>name(args) = result</c>, or a call line ending in an unfinished/detached marker.</summary>
-    private bool ParseCall(ReadOnlySpan<char> rest, int pid, double ts, out StraceEvent ev)
+    /// <summary>
+    /// Parses <c>name(args) = result</c>, or a call line ending in an unfinished/detached marker;
+    /// <paramref name="restAt"/> is where <paramref name="rest"/> starts in the line buffer.
+    /// </summary>
+    private bool ParseCall(ReadOnlySpan<char> rest, int restAt, int pid, double ts, out StraceEvent ev)
     {
         int nameEnd = IdentifierEnd(rest);
         if (nameEnd == 0)
@@ -32,7 +35,7 @@ public sealed partial class StraceReader
         {
             throw Error(error!);
         }
-        string text = new(rest[argsStart..]);
+        ReadOnlyMemory<char> text = BorrowText ? _lines.Borrow(restAt + argsStart, rest.Length - argsStart) : new string(rest[argsStart..]).AsMemory();
         Abandon(pid);
         return Emit(Completed(name, pid, _lines.LineNumber, ts, text, at - argsStart, argsStart, r, false), out ev);
     }
@@ -66,7 +69,7 @@ public sealed partial class StraceReader
         {
             throw Error(error!);
         }
-        string text = new(rest[argsStart..]);
+        ReadOnlyMemory<char> text = new string(rest[argsStart..]).AsMemory();
         Abandon(pid);
         return Emit(Completed(name, pid, _lines.LineNumber, ts, text, partialLength, argsStart, r, true), out ev);
     }
@@ -103,7 +106,7 @@ public sealed partial class StraceReader
         }
         _pending.Remove(key);
         bool cutShort = stop != ScanStop.CloseParen;
-        return Emit(Completed(entry.Name, pid, entry.Line, entry.Timestamp, combined, argsLength, 0, r, cutShort), out ev);
+        return Emit(Completed(entry.Name, pid, entry.Line, entry.Timestamp, combined.AsMemory(), argsLength, 0, r, cutShort), out ev);
     }
 
     /// <summary>
@@ -146,7 +149,7 @@ public sealed partial class StraceReader
     /// Builds a <see cref="StraceEventKind.Syscall"/> event whose args are <c>text[0..argsLength]</c> and whose result
     /// text lies at the parsed offsets (relative to the span <paramref name="text"/> started at <paramref name="offset"/>).
     /// </summary>
-    private static StraceEvent Completed(string name, int pid, long line, double ts, string text, int argsLength, int offset, in CallResult r, bool unfinished)
+    private static StraceEvent Completed(string name, int pid, long line, double ts, ReadOnlyMemory<char> text, int argsLength, int offset, in CallResult r, bool unfinished)
     {
         return new StraceEvent
         {
@@ -154,8 +157,8 @@ public sealed partial class StraceReader
             Pid = pid,
             Line = line,
             Name = name,
-            Args = text.AsMemory(0, argsLength),
-            ResultText = text.AsMemory(r.TextStart - offset, r.TextEnd - r.TextStart),
+            Args = text[..argsLength],
+            ResultText = text.Slice(r.TextStart - offset, r.TextEnd - r.TextStart),
             HasResult = r.HasResult,
             Result = r.Value,
             ErrnoName = r.ErrnoName,

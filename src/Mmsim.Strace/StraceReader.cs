@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 
 namespace Mmsim.Strace;
@@ -7,14 +6,12 @@ namespace Mmsim.Strace;
 /// Pull reader for <c>strace</c> logs (<c>-f</c> with <c>-o</c> or to stderr, single process, <c>-t/-tt/-ttt/-r</c>,
 /// <c>-T</c>, <c>-y/-yy</c>, <c>-X</c>, <c>-v</c>, <c>-s</c>). Joins <c>&lt;unfinished ...&gt;</c> / <c>&lt;... NAME resumed&gt;</c>
 /// pairs (interleaved across pids, any distance apart) and reports the entry with an <see cref="StraceEventKind.Entered"/>
-/// event. Arguments are not parsed eagerly: see <see cref="StraceEvent.GetArgs"/>. Any line that fits no form throws
+/// event. Arguments are not parsed eagerly: see <see cref="StraceEvent.GetArgs()"/>. Any line that fits no form throws
 /// <see cref="StraceFormatException"/> (<c>FILE:LINE: what</c>); lines over 1 MiB are refused without being buffered.
 /// The reader does no I/O of its own beyond reading the given <see cref="TextReader"/>.
 /// </summary>
 public sealed partial class StraceReader
 {
-    private static readonly SearchValues<char> s_badChars = SearchValues.Create(BadChars());
-
     private readonly LineSource _lines;
     private readonly NameCache _names = new();
     private readonly Dictionary<int, PendingCall> _pending = [];
@@ -28,6 +25,14 @@ public sealed partial class StraceReader
         FileName = fileName ?? string.Empty;
         _lines = new LineSource(reader, FileName);
     }
+
+    /// <summary>
+    /// When true, the <see cref="StraceEvent.Args"/> and <see cref="StraceEvent.ResultText"/> of a call completed on
+    /// one line are slices of the reader's line buffer rather than copies: reading then allocates nothing per line,
+    /// but that text is only valid until the next <see cref="TryRead"/>. For consumers that act on each event at
+    /// once (a replay); leave it false to keep events.
+    /// </summary>
+    public bool BorrowText { get; init; }
 
     /// <summary>Name of the log, as used in error messages.</summary>
     public string FileName { get; }
@@ -72,7 +77,8 @@ public sealed partial class StraceReader
     /// </summary>
     private bool ParseLine(ReadOnlySpan<char> line, out StraceEvent ev)
     {
-        int bad = line.IndexOfAny(s_badChars);
+        // Nearly every line is printable ASCII (strace escapes the rest): one vectorized range test settles it.
+        int bad = line.ContainsAnyExceptInRange(' ', '~') ? IndexOfBadChar(line) : -1;
         if (bad >= 0)
         {
             throw Error("invalid character U+" + ((int)line[bad]).ToString("X4", CultureInfo.InvariantCulture));
@@ -94,7 +100,7 @@ public sealed partial class StraceReader
             '<' => ParseResumed(rest, pid, ts, out ev),
             '[' => ParseBracketInfo(rest, pid, ts, out ev),
             _ when rest.StartsWith("strace: ", StringComparison.Ordinal) => ParseStraceInfo(rest, pid, ts, out ev),
-            _ => ParseCall(rest, pid, ts, out ev),
+            _ => ParseCall(rest, _lines.LineStart + body, pid, ts, out ev),
         };
     }
 
@@ -260,22 +266,21 @@ public sealed partial class StraceReader
         return new StraceFormatException(FileName, _lines.LineNumber, reason);
     }
 
-    /// <summary>Characters strace never writes: C0/C1 controls other than tab, DEL, and U+FFFD (left by invalid UTF-8).</summary>
-    private static string BadChars()
+    /// <summary>
+    /// Index of the first character strace never writes (C0/C1 controls other than tab, DEL, and U+FFFD, which
+    /// invalid UTF-8 leaves), or -1. Only lines with a character outside printable ASCII get here, so a plain loop
+    /// does: a SearchValues set with non-ASCII members cost several milliseconds of start-up compilation.
+    /// </summary>
+    private static int IndexOfBadChar(ReadOnlySpan<char> line)
     {
-        var chars = new List<char>(70);
-        for (char c = '\0'; c < ' '; c++)
+        for (int i = 0; i < line.Length; i++)
         {
-            if (c != '\t')
+            char c = line[i];
+            if ((c < ' ' && c != '\t') || (c >= '\x7f' && c <= '\x9f') || c == '\uFFFD')
             {
-                chars.Add(c);
+                return i;
             }
         }
-        for (char c = '\x7f'; c <= '\x9f'; c++)
-        {
-            chars.Add(c);
-        }
-        chars.Add('\uFFFD');
-        return new string([.. chars]);
+        return -1;
     }
 }

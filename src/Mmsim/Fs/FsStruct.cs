@@ -26,6 +26,22 @@ public sealed class FsStruct
     public static string Resolve(string dir, string path)
     {
         string joined = path.StartsWith('/') ? path : dir + "/" + path;
+        return Normalize(joined);
+    }
+
+    /// <summary>
+    /// <see cref="Resolve(string, string)"/> for a path given as characters: the joined path is the only
+    /// string made when it is already clean.
+    /// </summary>
+    public static string Resolve(string dir, ReadOnlySpan<char> path)
+    {
+        string joined = path.StartsWith('/') ? path.ToString() : string.Concat(dir, "/", path);
+        return Normalize(joined);
+    }
+
+    /// <summary>An absolute joined path with "." and ".." resolved lexically and repeated slashes collapsed.</summary>
+    private static string Normalize(string joined)
+    {
         if (IsClean(joined))
         {
             return joined;
