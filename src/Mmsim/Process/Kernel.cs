@@ -164,9 +164,15 @@ public sealed partial class Kernel
     /// fork()/vfork()/clone(): creates the child task. With shareVm (CLONE_VM) the child shares
     /// the parent's mm (mm_users + 1); otherwise dup_mmap() copies it. With shareFiles
     /// (CLONE_FILES) the fd table is shared, with shareFs (CLONE_FS) the working directory.
+    /// With CPUs (a paging kernel) the parent makes the call on its CPU (<see cref="Run"/>), where
+    /// dup_mmap()'s flush of its write-protected entries starts; the child has not run yet.
     /// </summary>
     public Task Clone(Task parent, int childPid, bool shareVm, bool thread, bool shareFiles, bool shareFs = false)
     {
+        if (Machine is not null)
+        {
+            Run(parent);
+        }
         MmStruct? mm = parent.Mm;
         if (mm is not null)
         {
