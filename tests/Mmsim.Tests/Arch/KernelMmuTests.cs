@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using Mmsim.Arch.X86;
+using Mmsim.Binfmt;
 using Mmsim.Mm;
 using Mmsim.Phys;
 using Mmsim.Process;
@@ -281,7 +283,8 @@ public sealed class KernelMmuTests
         Step(k);
         Assert.Equal((FaultResult.Ok, WalkFault.Protection), (write.Result, write.Fault));
         Assert.Equal((1L, 1L, 0L), (s.RangeFlushes - ranges, s.SinglePageFlushes - invlpg, s.FullFlushes - full));
-        Assert.Equal(3L, write.MemoryRefs - 3);              // the faulting walk and the retry, 3 refs each
+        Assert.True(write.StaleRewalk);                       // the read-only 2M entry refused the write
+        Assert.Equal((2L, 6L), (write.Walks, write.MemoryRefs)); // the faulting walk and the retry, 3 refs each
     }
 
     [Fact]
@@ -313,10 +316,72 @@ public sealed class KernelMmuTests
 
         long tables = mm.Paging!.Tables.TableFrames;
         Step(k, mm.UnmapAt(0, 1));
-        Assert.Equal(1, tables - mm.Paging.Tables.TableFrames - 2);   // PTE, PMD and PUD tables freed
+        Assert.Equal(3, tables - mm.Paging.Tables.TableFrames);   // PTE, PMD and PUD tables freed
         Assert.Equal((1L, 1L), (m.IpisSent - ipis, m.ShootdownsSkippedLazy - lazy));
         Assert.Same(m.InitMm, m.Cpu(1).LoadedMm);
         Assert.Same(mm, kt.ActiveMm);                      // the lazy reference stays until k switches away
         Assert.Equal(2, mm.MmCount);
+    }
+
+    /// <summary>A static ET_EXEC x86-64 image: one PT_LOAD r-x page at 0x400000.</summary>
+    private static ExecRequest StaticExec()
+    {
+        var b = new byte[64 + 56];
+        "\u007fELF"u8.CopyTo(b);
+        (b[4], b[5], b[6]) = (2, 1, 1);
+        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(16), ElfImage.EtExec);
+        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(18), ElfImage.EmX8664);
+        BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(24), 0x400000);
+        BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(32), 64);
+        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(54), 56);
+        BinaryPrimitives.WriteUInt16LittleEndian(b.AsSpan(56), 1);
+        Span<byte> ph = b.AsSpan(64);
+        BinaryPrimitives.WriteUInt32LittleEndian(ph, 1);            // PT_LOAD
+        BinaryPrimitives.WriteUInt32LittleEndian(ph[4..], 5);       // PF_R | PF_X
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[16..], 0x400000);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[32..], 0x1000);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[40..], 0x1000);
+        BinaryPrimitives.WriteUInt64LittleEndian(ph[48..], 0x1000);
+        ElfImage exe = ElfImage.Parse(b, out string? error) ?? throw new InvalidOperationException(error);
+        return new ExecRequest
+        {
+            Exe = exe,
+            ExeFile = OpenFile(NewInode("/bin/true", 1)),
+            Filename = "/bin/true",
+            Argv = ["true"u8.ToArray()],
+            Envp = [],
+        };
+    }
+
+    [Fact]
+    public void ExecLoadsTheNewMmBeforeTheOldOneIsPut()
+    {
+        //  CPU 0:  A (old mm) ─ execve ─► A (new mm): activate_mm, then mmput(old) → freed
+        //          kthread k borrows A's new mm (2 refs) ─ execve ─► k's own mm; the borrowed
+        //          reference is dropped (A's mm back to 1/1)
+        var (k, a) = NewKernel();
+        MmStruct old = a.Mm!;
+        old.MapAt(0, 1);
+        k.Touch(a, 0);
+        Step(k, k.Execve(a, StaticExec()));
+        Cpu cpu0 = k.Machine!.Cpu(0);
+        MmStruct mm = a.Mm!;
+        Assert.NotSame(old, mm);
+        Assert.Equal(((0, 0), (1, 1)), ((old.MmUsers, old.MmCount), (mm.MmUsers, mm.MmCount)));
+        Assert.Same(mm, cpu0.LoadedMm);
+        Assert.True(mm.Context.HasCpu(0));
+        TranslateExplain text = k.Explain(a, 0x400000, AccessKind.Execute);
+        Step(k);
+        Assert.Equal((TlbHitLevel.Walk, FaultResult.Ok, 1L), (text.Hit, text.Result, text.PageFaults));
+        Assert.Equal("true", a.Comm);
+
+        Task kt = k.CreateKernelThread("kexec");
+        k.Schedule(0, kt);
+        Step(k);
+        Assert.Equal(2, mm.MmCount);
+        Step(k, k.Execve(kt, StaticExec()));
+        Assert.Equal((1, 1), (mm.MmUsers, mm.MmCount));
+        Assert.Same(kt.Mm, cpu0.LoadedMm);
+        Assert.False(cpu0.IsLazy);
     }
 }
