@@ -384,4 +384,49 @@ public sealed class KernelMmuTests
         Assert.Same(kt.Mm, cpu0.LoadedMm);
         Assert.False(cpu0.IsLazy);
     }
+
+    [Fact]
+    public void MremapMovesThePageAndFlushesTheOldAddress()
+    {
+        //  before   0: [w]  (in the TLB)        4: none
+        //  mremap(0 → 4, MREMAP_FIXED): move_page_tables() moves the PTE and flushes column 0
+        //  after    0: SIGSEGV (no stale hit)   4: the same frame, found by a walk (no fault)
+        var (k, t) = NewKernel();
+        MmStruct mm = t.Mm!;
+        mm.MapAt(0, 1);
+        k.Touch(t, 0);
+        int pfn = t.PfnAt(0);
+        Assert.Equal(TlbHitLevel.L1, Explain(k, t, 0, AccessKind.Read).Hit);
+        Assert.Equal((long)Col(4), mm.Mremap(Col(0), P, P, MremapFlags.MayMove | MremapFlags.Fixed, Col(4)));
+        Step(k);
+        Assert.Equal(FaultResult.MapErr, Explain(k, t, 0, AccessKind.Read).Result);
+        TranslateExplain moved = Explain(k, t, 4, AccessKind.Write);
+        Assert.Equal((TlbHitLevel.Walk, 0L, (ulong)pfn), (moved.Hit, moved.PageFaults, moved.PhysAddr >> 12));
+    }
+
+    [Fact]
+    public void ExitGroupOfThreadsOnTwoCpusLeavesBothLazyUntilAUserTaskRuns()
+    {
+        //  T1 on CPU 0, T2 on CPU 1; exit_group: each CPU goes idle, lazy on the mm; the last
+        //  mmput's exit_mmap frees the tables, so both CPUs switch to init_mm, but the two idle
+        //  tasks still hold their lazy references: mm_users 0, mm_count 2.
+        var (k, t1) = NewKernel();
+        MmStruct mm = t1.Mm!;
+        mm.MapAt(0, 1);
+        Task t2 = k.Clone(t1, 2, shareVm: true, thread: true, shareFiles: true);
+        k.Schedule(1, t2);
+        k.Touch(t1, 0);
+        k.Touch(t2, 0);
+        Machine m = k.Machine!;
+        k.ExitGroup(t1);
+        Step(k);
+        Assert.Equal((0, 2), (mm.MmUsers, mm.MmCount));
+        Assert.Equal((m.Cpu(0).Idle, m.Cpu(1).Idle), (m.Cpu(0).Current, m.Cpu(1).Current));
+        Assert.Equal((m.InitMm, m.InitMm), (m.Cpu(0).LoadedMm, m.Cpu(1).LoadedMm));
+        Task b = k.CreateInitTask(3);
+        k.Schedule(0, b);
+        k.Schedule(1, k.CreateKernelThread("k"));
+        Step(k);
+        Assert.Equal(1, mm.MmCount);                        // CPU 1's reference passed to k
+    }
 }
