@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Mmsim.Arch.X86;
 using Mmsim.Binfmt;
 using Mmsim.Mm;
+using Mmsim.Pgtable;
 using Mmsim.Phys;
 using Mmsim.Process;
 using Mmsim.Tests.Fault;
@@ -428,5 +429,25 @@ public sealed class KernelMmuTests
         k.Schedule(1, k.CreateKernelThread("k"));
         Step(k);
         Assert.Equal(1, mm.MmCount);                        // CPU 1's reference passed to k
+    }
+
+    [Theory]
+    [InlineData(PagingMode.FiveLevel, "PGD P4D PUD PMD PTE", 5)]
+    [InlineData(PagingMode.FourLevel, "PGD PUD PMD PTE", 4)]
+    [InlineData(PagingMode.Pae, "PGD PMD PTE", 2)]
+    [InlineData(PagingMode.TwoLevel, "PGD PTE", 2)]
+    public void ExplainNamesTheLevelsOfEachPagingMode(PagingMode mode, string levels, long refs)
+    {
+        //  the retry's walk after a first write, per mode: LA57 reads 5 entries, 4-level 4,
+        //  PAE 2 (its 4 PDPT entries were loaded with CR3), i386 2-level 2; NX only outside
+        //  the i386 2-level format
+        var (k, t) = PagingKit.NewMachine(mode: mode);
+        t.Mm!.MapAt(0, 1);
+        TranslateExplain e = Explain(k, t, 0, AccessKind.Write);
+        Assert.Equal(levels, string.Join(' ', e.WalkAfterFault.Select(s => s.Name)));
+        Assert.Equal(1 + refs, e.MemoryRefs);               // + 1: the faulting walk's first empty entry
+        Assert.Equal(FaultResult.Ok, e.Result);
+        Assert.Equal((ulong)t.PfnAt(0), e.WalkAfterFault[^1].Pfn);
+        Assert.Equal(mode is PagingMode.FourLevel or PagingMode.FiveLevel or PagingMode.Pae, e.WalkAfterFault[^1].NoExecute);
     }
 }
