@@ -141,7 +141,7 @@ public sealed partial class MmPaging
             {
                 Machine.ThpFaultAlloc++;
                 MapNewHugeFolio(vma, haddr, pmdTable, pmdIdx, folio);
-                Machine.FlushRange(Mm, haddr, haddr + PmdSpan);
+                Machine.FlushRange(Mm, haddr, haddr + PmdSpan, G.Shifts[PmdLevel]);
                 return VmFault.None;
             }
             Machine.ThpFaultFallback++;
@@ -153,7 +153,7 @@ public sealed partial class MmPaging
                 Phys.Frame(pfn + i).Flags |= PageFlags.AnonExclusive;
             }
             Tables.Set(pmdTable, pmdIdx, MkDirty(pmd) | Rw | Accessed);
-            Machine.FlushRange(Mm, haddr, haddr + PmdSpan);
+            Machine.FlushRange(Mm, haddr, haddr + PmdSpan, G.Shifts[PmdLevel]);
             return VmFault.None;
         }
         SplitHugePmd(haddr, pmdTable, pmdIdx);
@@ -193,7 +193,7 @@ public sealed partial class MmPaging
             Phys.Frame(pfn).RefCount += HpageNr - 1;
         }
         Tables.Set(pmdTable, pmdIdx, MkEntry((ulong)pt, TableEntry));
-        Machine.FlushRange(Mm, haddr, haddr + PmdSpan);
+        Machine.FlushRange(Mm, haddr, haddr + PmdSpan, G.Shifts[PmdLevel]);
     }
 
     /// <summary>split_huge_pmd_if_needed(): splits the huge PMD a VMA boundary at addr would cut (none if aligned).</summary>

@@ -116,16 +116,16 @@ public sealed class PagingMachine
         return paging;
     }
 
-    internal void FlushRange(MmStruct mm, ulong start, ulong end)
+    internal void FlushRange(MmStruct mm, ulong start, ulong end, int strideShift = Page.Shift, bool freedTables = false)
     {
         RangeFlushes++;
-        TlbFlush?.FlushRange(mm, start, end);
+        TlbFlush?.FlushRange(mm, start, end, strideShift, freedTables);
     }
 
-    internal void FlushMm(MmStruct mm)
+    internal void FlushMm(MmStruct mm, bool freedTables = false)
     {
         MmFlushes++;
-        TlbFlush?.FlushMm(mm);
+        TlbFlush?.FlushMm(mm, freedTables);
     }
 
     /// <summary>The huge zero folio, allocating it on first use; -1 if no order-9 block is free.</summary>

@@ -14,19 +14,27 @@ public sealed partial class MmPaging
     /// </summary>
     internal void UnmapVma(Vma vma)
     {
-        ZapRange(vma, vma.Start, vma.End);
+        bool zapped = ZapRange(vma, vma.Start, vma.End, flush: false);
         ulong floor = vma.Prev?.End ?? 0;
         ulong ceiling = vma.Next?.Start ?? 0;
+        long tables = Tables.TableFrames;
         Tables.FreePgtables(vma.Start, vma.End, floor, ceiling);
+        bool freed = Tables.TableFrames != tables;
+        if (zapped || freed)
+        {
+            // tlb_finish_mmu(): one flush for the zap and the freed tables (freed_tables).
+            Machine.FlushRange(Mm, vma.Start, vma.End, freedTables: freed);
+        }
     }
 
     /// <summary>
     /// zap_page_range_single(): removes every mapping in [start, end) of vma. Each page loses a
     /// mapcount and a reference (freed with the last), its RSS counter drops, a dirty PTE dirties
     /// a file page (set_page_dirty()). A huge PMD wholly inside goes at once (zap_huge_pmd());
-    /// one partly inside is split first. Tables stay (MADV_DONTNEED keeps them). Flushes the TLB range.
+    /// one partly inside is split first. Tables stay (MADV_DONTNEED keeps them). Flushes the TLB range
+    /// unless flush is false (the caller's mmu_gather flushes later). Returns whether anything was mapped.
     /// </summary>
-    internal void ZapRange(Vma vma, ulong start, ulong end)
+    internal bool ZapRange(Vma vma, ulong start, ulong end, bool flush = true)
     {
         UpdateHiwaterRss();
         ulong addr = start;
@@ -55,10 +63,11 @@ public sealed partial class MmPaging
             ZapPteRange((int)EntryPfn(pmd), addr, next);
             addr = next;
         }
-        if (any)
+        if (any && flush)
         {
             Machine.FlushRange(Mm, start, end);
         }
+        return any;
     }
 
     /// <summary>zap_pte_range(): the PTEs of one table in [addr, end).</summary>
@@ -108,6 +117,6 @@ public sealed partial class MmPaging
             throw new ModelBugException($"exit_mmap: {_deposits.Count} deposited tables and {Rss} pages left");
         }
         Tables.FreeRoot();
-        Machine.FlushMm(Mm);
+        Machine.FlushMm(Mm, freedTables: true);
     }
 }

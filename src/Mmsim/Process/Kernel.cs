@@ -1,8 +1,11 @@
+using Mmsim.Arch.X86;
 using Mmsim.Binfmt;
-using Mmsim.Fs;
 using Mmsim.Fault;
+using Mmsim.Fs;
 using Mmsim.Mm;
+using Mmsim.Pgtable;
 using Mmsim.Phys;
+using Mmsim.Sched;
 using Mmsim.Tlb;
 
 namespace Mmsim.Process;
@@ -24,12 +27,20 @@ public sealed partial class Kernel
     /// <summary>
     /// Creates a machine with RAM, page tables and demand paging: every mm gets page tables in
     /// the paging mode of <paramref name="config"/>, and faults allocate frames from one
-    /// <see cref="PhysMem"/> of the given shape.
+    /// <see cref="PhysMem"/> of the given shape. The kernel also owns the x86 CPUs of
+    /// <paramref name="machine"/> (default: <see cref="MachineConfig.Default"/>): user accesses
+    /// go through their TLBs and MMU (<see cref="Access"/>), and every page-table change is
+    /// flushed from them (see KernelMmu.cs).
     /// </summary>
-    public Kernel(MmConfig config, PhysMemConfig phys, PagingOptions? options = null)
+    public Kernel(MmConfig config, PhysMemConfig phys, PagingOptions? options = null, MachineConfig? machine = null)
         : this(config)
     {
         Paging = new PagingMachine(new PhysMem(phys), config.PagingMode, options);
+        MachineConfig m = machine ?? MachineConfig.Default;
+        Machine = new Machine(m.NrCpus, PageWalker.Instance, m.Tlb, m.Pcid);
+        Machine.FaultHandler = HandlePageFault;
+        Paging.TlbFlush = Machine;
+        Scheduler = new Scheduler(Machine, this);
     }
 
     public MmConfig Config { get; }
@@ -131,8 +142,10 @@ public sealed partial class Kernel
         }
         Paging?.Attach(mm);
         MmStruct? old = task.Mm;
+        MmStruct? borrowed = task.ActiveMm;
         task.Mm = mm;
         task.ActiveMm = mm;
+        ActivateMm(task, old is null ? borrowed : null);
         if (old is not null)
         {
             Mmput(old);
@@ -151,9 +164,15 @@ public sealed partial class Kernel
     /// fork()/vfork()/clone(): creates the child task. With shareVm (CLONE_VM) the child shares
     /// the parent's mm (mm_users + 1); otherwise dup_mmap() copies it. With shareFiles
     /// (CLONE_FILES) the fd table is shared, with shareFs (CLONE_FS) the working directory.
+    /// With CPUs (a paging kernel) the parent makes the call on its CPU (<see cref="Run"/>), where
+    /// dup_mmap()'s flush of its write-protected entries starts; the child has not run yet.
     /// </summary>
     public Task Clone(Task parent, int childPid, bool shareVm, bool thread, bool shareFiles, bool shareFs = false)
     {
+        if (Machine is not null)
+        {
+            Run(parent);
+        }
         MmStruct? mm = parent.Mm;
         if (mm is not null)
         {
@@ -188,6 +207,10 @@ public sealed partial class Kernel
     public FaultResult Access(Task task, ulong addr, AccessKind kind)
     {
         MmStruct mm = task.Mm ?? throw new InvalidOperationException("a kernel thread has no user memory");
+        if (Machine is not null)
+        {
+            return Machine.Access(Run(task), addr, kind);
+        }
         long min = mm.Paging?.MinFlt ?? 0;
         long maj = mm.Paging?.MajFlt ?? 0;
         FaultResult r = mm.Access(addr, kind);
@@ -214,10 +237,32 @@ public sealed partial class Kernel
         {
             MmPaging.ValidateFrames(Paging, live);
         }
+        ValidateCpus();
     }
 
-    /// <summary>exit(): the task drops its mm (exit_mm → mmput) and files.</summary>
+    /// <summary>
+    /// exit(): the task drops its mm (exit_mm → mmput) and files. A task running on one of the
+    /// kernel's CPUs exits there (<see cref="Scheduler.ExitCurrent"/>: lazy TLB on its mm until
+    /// the switch away) and its CPU then runs the idle task.
+    /// </summary>
     public void Exit(Task task)
+    {
+        if (task.Exited)
+        {
+            return;
+        }
+        int cpu = Machine?.CpuOf(task) ?? -1;
+        if (cpu >= 0)
+        {
+            Scheduler!.ExitCurrent(cpu);
+            Schedule(cpu, Machine!.Cpu(cpu).Idle);
+            return;
+        }
+        ExitTask(task);
+    }
+
+    /// <summary>do_exit() without the scheduler's part: exit_mm() → mmput(), exit_files().</summary>
+    internal void ExitTask(Task task)
     {
         if (task.Exited)
         {

@@ -50,6 +50,9 @@ public sealed class Task
     /// <summary>maj_flt: faults that read the page from its file.</summary>
     public long MajFlt { get; set; }
 
+    /// <summary>task_cpu(): the CPU the task runs on or last ran on; -1 before it first runs.</summary>
+    public int Cpu { get; internal set; } = -1;
+
     /// <summary>True for the thread-group leader.</summary>
     public bool IsLeader => Pid == Tgid;
 }

@@ -54,6 +54,7 @@ public sealed class Scheduler
         }
         MmStruct? dropAfter = ContextSwitch(c, prev, next);
         c.Current = next;
+        next.Cpu = cpu;
         Switches++;
         if (dropAfter is not null)
         {
@@ -91,17 +92,24 @@ public sealed class Scheduler
     /// <summary>
     /// do_exit() of the task running on cpu: exit_mm() takes a lazy reference to the mm and
     /// enters lazy TLB mode before mmput(), so the dying task runs on like a kernel thread until
-    /// the next <see cref="Schedule"/> drops that reference. Then <see cref="Kernel.Exit"/>.
+    /// the next <see cref="Schedule"/> drops that reference. Then the rest of the exit
+    /// (<see cref="Kernel.Exit"/> without the scheduling; the flushes of the last mmput() start
+    /// on this CPU).
     /// </summary>
     public void ExitCurrent(int cpu)
     {
         Task task = _machine.Cpu(cpu).Current;
+        if (task.Exited)
+        {
+            return;
+        }
         if (task.Mm is not null)
         {
             Mmgrab(task.Mm);
             _machine.EnterLazyTlb(cpu);
         }
-        _kernel.Exit(task);
+        _machine.ThisCpu = cpu;
+        _kernel.ExitTask(task);
     }
 
     /// <summary>

@@ -60,9 +60,15 @@ public interface IPageWalker
 /// </summary>
 public interface ITlbFlush
 {
-    /// <summary>flush_tlb_range() / flush_tlb_page(): translations of [start, end) in mm may be stale.</summary>
-    void FlushRange(MmStruct mm, ulong start, ulong end);
+    /// <summary>
+    /// flush_tlb_range() / flush_tlb_page() / tlb_finish_mmu(): translations of [start, end) in
+    /// mm may be stale. strideShift is the size of the pages the range held (PAGE_SHIFT, or
+    /// PMD_SHIFT for a huge PMD: one 2 MiB page is one stride, not 512); freedTables when page
+    /// tables under the range were freed too (free_pgtables()), so that even CPUs running the
+    /// mm lazily must drop what they cache of them.
+    /// </summary>
+    void FlushRange(MmStruct mm, ulong start, ulong end, int strideShift, bool freedTables);
 
-    /// <summary>flush_tlb_mm(): every translation of mm may be stale.</summary>
-    void FlushMm(MmStruct mm);
+    /// <summary>flush_tlb_mm() (a full-mm mmu_gather): every translation of mm may be stale; freedTables as above.</summary>
+    void FlushMm(MmStruct mm, bool freedTables);
 }

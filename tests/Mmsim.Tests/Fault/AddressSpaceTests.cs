@@ -18,9 +18,9 @@ public sealed class AddressSpaceTests
     {
         public List<string> Calls { get; } = [];
 
-        public void FlushRange(MmStruct mm, ulong start, ulong end) => Calls.Add($"{start:x}-{end:x}");
+        public void FlushRange(MmStruct mm, ulong start, ulong end, int strideShift, bool freedTables) => Calls.Add($"{start:x}-{end:x}");
 
-        public void FlushMm(MmStruct mm) => Calls.Add("mm");
+        public void FlushMm(MmStruct mm, bool freedTables) => Calls.Add("mm");
     }
 
     [Fact]

@@ -161,13 +161,21 @@ public sealed class ZoneTests
             int warm = mem.AllocPage();
             mem.PutPage(warm);
         }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        // A round can catch the runtime's tier-up of the two methods (its bookkeeping allocates
+        // on this thread, at a moment other tests' JIT activity shifts); the path itself must
+        // then allocate nothing in a later round.
+        long allocated = -1;
+        for (int round = 0; round < 3 && allocated != 0; round++)
         {
-            int pfn = mem.AllocPage();
-            mem.PutPage(pfn);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                int pfn = mem.AllocPage();
+                mem.PutPage(pfn);
+            }
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.Equal(0, allocated);
         Assert.True(mem.AllFree);
     }
 

@@ -45,7 +45,7 @@ public sealed partial class Machine
         _l1i = new TlbLevel[nrCpus];
         for (int i = 0; i < nrCpus; i++)
         {
-            var idle = new Task(0, 0, null, new FdTable()) { Comm = $"swapper/{i}", ActiveMm = InitMm };
+            var idle = new Task(0, 0, null, new FdTable()) { Comm = $"swapper/{i}", ActiveMm = InitMm, Cpu = i };
             InitMm.MmCount++;   // the idle task's lazy reference to init_mm
             var cpu = new Cpu(i, new CpuTlb(TlbConfig, pcid), InitMm, idle);
             cpu.Ctxs[0] = new TlbContext { CtxId = InitMm.Context.CtxId, TlbGen = InitMm.Context.TlbGen };

@@ -42,10 +42,11 @@ public sealed partial class Machine : ITlbFlush
     public long CpumaskTrims { get; private set; }
 
     /// <inheritdoc/>
-    public void FlushRange(MmStruct mm, ulong start, ulong end) => FlushTlbMmRange(mm, start, end, Page.Shift, freedTables: false);
+    public void FlushRange(MmStruct mm, ulong start, ulong end, int strideShift = Page.Shift, bool freedTables = false)
+        => FlushTlbMmRange(mm, start, end, strideShift, freedTables);
 
     /// <inheritdoc/>
-    public void FlushMm(MmStruct mm) => FlushTlbMmRange(mm, 0, TlbFlushAll, Page.Shift, freedTables: false);
+    public void FlushMm(MmStruct mm, bool freedTables = false) => FlushTlbMmRange(mm, 0, TlbFlushAll, Page.Shift, freedTables);
 
     /// <summary>
     /// flush_tlb_mm_range(): translations of [start, end) in mm, in strides of 1 &lt;&lt; strideShift
