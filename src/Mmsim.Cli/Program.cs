@@ -12,6 +12,8 @@ internal static class Program
           mmsim replay TRACE [options]    replay an `strace -f` log on the model
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
                                           (mmsim bench --help for its options)
+          mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
+                                          this kernel (mmsim bench paging --help)
           mmsim help                      this text
 
         replay options:
