@@ -63,7 +63,8 @@ public sealed partial class MmPaging
                 return Account(VmFault.None);
             }
         }
-        int pt = Tables.Descend(addr, PteLevel, alloc: true, out _);
+        // The PMD-level entry again (a huge fallback may have split it), then its PTE table.
+        int pt = Tables.PteTable(pmdTable, pmdIdx, alloc: true);
         if (pt < 0)
         {
             return VmFault.Oom;

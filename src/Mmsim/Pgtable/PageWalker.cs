@@ -32,13 +32,18 @@ public sealed class PageWalker : IPageWalker
         bool writable = true;
         bool user = true;
         bool noExec = false;
+        // Whether some entry used lacks Accessed (or the leaf lacks Dirty for a write): only then
+        // does the walk write back, as the hardware's locked updates happen only for clear bits.
+        bool update = false;
+        int levels = g.Levels;
+        bool pdptInRegs = g.RootInRegisters;
         int table = pt.Root;
         int leaf = -1;
         ulong e = 0;
-        for (int l = 0; l < g.Levels; l++)
+        for (int l = 0; l < levels; l++)
         {
             int idx = g.Index(l, va);
-            bool pdpt = l == 0 && g.RootInRegisters;
+            bool pdpt = l == 0 && pdptInRegs;
             if (!pdpt)
             {
                 memoryRefs++;
@@ -55,8 +60,9 @@ public sealed class PageWalker : IPageWalker
                 writable &= (e & Rw) != 0;
                 user &= (e & User) != 0;
                 noExec |= g.HasNx && (e & Nx) != 0;
+                update |= (e & Accessed) == 0;
             }
-            if (l == g.Levels - 1 || ((e & Pse) != 0 && g.LeafAllowed(l)))
+            if (l == levels - 1 || ((e & Pse) != 0 && g.LeafAllowed(l)))
             {
                 leaf = l;
                 break;
@@ -68,9 +74,10 @@ public sealed class PageWalker : IPageWalker
         {
             return WalkFault.Protection;
         }
-        for (int l = 0; l <= leaf; l++)
+        update |= kind == AccessKind.Write && (e & Dirty) == 0;
+        for (int l = 0; update && l <= leaf; l++)
         {
-            if (l == 0 && g.RootInRegisters)
+            if (l == 0 && pdptInRegs)
             {
                 continue;
             }
@@ -81,7 +88,7 @@ public sealed class PageWalker : IPageWalker
             }
             pt.Set(tables[l], indexes[l], v);
         }
-        int shift = g.Shifts[leaf];
+        int shift = g.Shift(leaf);
         ulong sub = (1UL << (shift - PfnShift)) - 1;
         ulong pfn = (EntryPfn(e) & ~sub) | ((va >> PfnShift) & sub);
         translation = new Translation(pfn, shift, writable, user, noExec, (e & Global) != 0,

@@ -17,7 +17,9 @@ public sealed class PgtableStore
     private const int BlocksPerChunk = 64;
 
     private readonly PhysMem _phys;
-    private readonly List<ulong[]> _chunks = [];
+    // An array of chunks rather than a List: the walk indexes it on every entry read.
+    private ulong[][] _chunks = new ulong[4][];
+    private int _nrChunks;
     private readonly Stack<int> _freeBlocks = new();
     private int _nextBlock;
 
@@ -31,7 +33,7 @@ public sealed class PgtableStore
     public int TablesInUse { get; private set; }
 
     /// <summary>Host bytes the pool holds (allocated chunks).</summary>
-    public long HostBytes => (long)_chunks.Count * BlocksPerChunk * EntriesPerBlock * sizeof(ulong);
+    public long HostBytes => (long)_nrChunks * BlocksPerChunk * EntriesPerBlock * sizeof(ulong);
 
     /// <summary>
     /// pte_alloc_one() / pmd_alloc_one() / ...: a zeroed frame for a table, or -1 when the buddy
@@ -52,9 +54,13 @@ public sealed class PgtableStore
         else
         {
             block = _nextBlock++;
-            if (block / BlocksPerChunk >= _chunks.Count)
+            if (block / BlocksPerChunk >= _nrChunks)
             {
-                _chunks.Add(new ulong[BlocksPerChunk * EntriesPerBlock]);
+                if (_nrChunks == _chunks.Length)
+                {
+                    Array.Resize(ref _chunks, _nrChunks * 2);
+                }
+                _chunks[_nrChunks++] = new ulong[BlocksPerChunk * EntriesPerBlock];
             }
         }
         Block(block).Clear();
@@ -94,6 +100,13 @@ public sealed class PgtableStore
             throw new ModelBugException($"pgtable: pfn {pfn} is not a page table");
         }
         return (int)f.Index;
+    }
+
+    /// <summary>Entry idx (0..511) of a 64-bit table frame, by reference: the walk's one-entry access.</summary>
+    public ref ulong Entry64(int pfn, int idx)
+    {
+        int block = BlockOf(pfn);
+        return ref _chunks[block / BlocksPerChunk][(block % BlocksPerChunk * EntriesPerBlock) + (idx & (EntriesPerBlock - 1))];
     }
 
     private Span<ulong> Block(int block)
