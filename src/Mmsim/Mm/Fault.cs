@@ -259,11 +259,20 @@ public sealed partial class MmStruct
         {
             for (ulong a = start; a < end; a += Page.Size)
             {
-                if (!(walked && a == start && OnFault is null) && paging.TryAccess(a, kind == AccessKind.Execute ? AccessKind.Read : kind, out _))
+                int walkedPte = -1;
+                if (walked && a == start && OnFault is null)
+                {
+                    walkedPte = paging.TakeWalkedPte(a);
+                }
+                else if (paging.TryAccess(a, kind == AccessKind.Execute ? AccessKind.Read : kind, out _))
                 {
                     continue;
                 }
-                VmFault r = paging.HandleMmFault(vma, a, kind);
+                else
+                {
+                    walkedPte = paging.TakeWalkedPte(a);
+                }
+                VmFault r = paging.HandleMmFault(vma, a, kind, walkedPte);
                 if ((r & VmFault.SigBus) != 0)
                 {
                     return FaultResult.SigBus;

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using static Mmsim.Pgtable.PgtableTypes;
 
 namespace Mmsim.Pgtable;
@@ -71,9 +73,11 @@ public sealed class MmPgtables
     internal void AdjustPtes(int delta) => NrPtes += delta;
 
     /// <summary>Reads entry idx of a table frame.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Get(int table, int idx) => _wide ? _store.Entry64(table, CheckIndex(idx)) : _store.Entries32(table)[idx];
 
     /// <summary>Writes entry idx of a table frame (set_pte()/set_pmd()/...).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Set(int table, int idx, ulong value)
     {
         if (_wide)
@@ -92,14 +96,19 @@ public sealed class MmPgtables
     /// <summary>Whether entries are 64-bit (all modes but 2-level).</summary>
     public bool Wide => _wide;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int CheckIndex(int idx)
     {
         if ((uint)idx >= 512)
         {
-            throw new ModelBugException($"pgtable: entry index {idx} out of range");
+            BadIndex(idx);
         }
         return idx;
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void BadIndex(int idx) => throw new ModelBugException($"pgtable: entry index {idx} out of range");
 
     /// <summary>
     /// Walks from the root down to the table of walk step <paramref name="level"/> that holds

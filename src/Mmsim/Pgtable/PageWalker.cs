@@ -20,20 +20,32 @@ public sealed class PageWalker : IPageWalker
     /// <inheritdoc/>
     public WalkFault Walk(MmStruct mm, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs)
     {
-        translation = default;
         MmPgtables? pt = mm.Paging?.Tables;
         if (pt is null)
         {
+            translation = default;
             return WalkFault.NotPresent;
         }
+        return Walk(pt, va, kind, out translation, ref memoryRefs, out _);
+    }
+
+    /// <summary>
+    /// The walk over one mm's tables. <paramref name="pteTable"/>: the PTE table the walk read
+    /// its last entry from when it got down to the PTE level (a not-present or refused PTE, or a
+    /// translation), else -1, so that the fault handler need not walk down again.
+    /// </summary>
+    internal static WalkFault Walk(MmPgtables pt, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs, out int pteTable)
+    {
+        translation = default;
+        pteTable = -1;
         PagingGeometry g = pt.Geometry;
-        Span<int> tables = stackalloc int[5];
-        Span<int> indexes = stackalloc int[5];
         bool writable = true;
         bool user = true;
         bool noExec = false;
+        bool hasNx = g.HasNx;
         // Whether some entry used lacks Accessed (or the leaf lacks Dirty for a write): only then
-        // does the walk write back, as the hardware's locked updates happen only for clear bits.
+        // does the walk write back (a second pass), as the hardware's locked updates happen only
+        // for clear bits.
         bool update = false;
         int levels = g.Levels;
         bool pdptInRegs = g.RootInRegisters;
@@ -42,24 +54,23 @@ public sealed class PageWalker : IPageWalker
         ulong e = 0;
         for (int l = 0; l < levels; l++)
         {
-            int idx = g.Index(l, va);
             bool pdpt = l == 0 && pdptInRegs;
+            e = pt.Get(table, g.Index(l, va));
+            if (l == levels - 1)
+            {
+                pteTable = table;
+            }
+            if ((e & Present) == 0)
+            {
+                memoryRefs += pdpt ? 0 : 1;
+                return WalkFault.NotPresent;
+            }
             if (!pdpt)
             {
                 memoryRefs++;
-            }
-            e = pt.Get(table, idx);
-            if ((e & Present) == 0)
-            {
-                return WalkFault.NotPresent;
-            }
-            tables[l] = table;
-            indexes[l] = idx;
-            if (!pdpt)
-            {
                 writable &= (e & Rw) != 0;
                 user &= (e & User) != 0;
-                noExec |= g.HasNx && (e & Nx) != 0;
+                noExec |= hasNx && (e & Nx) != 0;
                 update |= (e & Accessed) == 0;
             }
             if (l == levels - 1 || ((e & Pse) != 0 && g.LeafAllowed(l)))
@@ -74,19 +85,9 @@ public sealed class PageWalker : IPageWalker
         {
             return WalkFault.Protection;
         }
-        update |= kind == AccessKind.Write && (e & Dirty) == 0;
-        for (int l = 0; update && l <= leaf; l++)
+        if (update || (kind == AccessKind.Write && (e & Dirty) == 0))
         {
-            if (l == 0 && pdptInRegs)
-            {
-                continue;
-            }
-            ulong v = pt.Get(tables[l], indexes[l]) | Accessed;
-            if (l == leaf && kind == AccessKind.Write)
-            {
-                v |= Dirty;
-            }
-            pt.Set(tables[l], indexes[l], v);
+            SetAccessed(pt, g, va, leaf, kind == AccessKind.Write);
         }
         int shift = g.Shift(leaf);
         ulong sub = (1UL << (shift - PfnShift)) - 1;
@@ -94,5 +95,25 @@ public sealed class PageWalker : IPageWalker
         translation = new Translation(pfn, shift, writable, user, noExec, (e & Global) != 0,
             (e & Dirty) != 0 || kind == AccessKind.Write);
         return WalkFault.None;
+    }
+
+    /// <summary>
+    /// The walk's write-back: Accessed in every entry used down to the leaf (the PDPT registers
+    /// excepted), Dirty in the leaf for a write.
+    /// </summary>
+    private static void SetAccessed(MmPgtables pt, PagingGeometry g, ulong va, int leaf, bool write)
+    {
+        int table = pt.Root;
+        for (int l = 0; l <= leaf; l++)
+        {
+            int idx = g.Index(l, va);
+            ulong v = pt.Get(table, idx);
+            if (l > 0 || !g.RootInRegisters)
+            {
+                ulong nv = v | Accessed | (l == leaf && write ? Dirty : 0);
+                pt.Set(table, idx, nv);
+            }
+            table = (int)EntryPfn(v);
+        }
     }
 }
