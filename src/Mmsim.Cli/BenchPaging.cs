@@ -57,7 +57,8 @@ internal static class BenchPaging
         the kernel side is skipped (said on one line) and only the model figures are printed.
 
         Options:
-          --reps N     timed repetitions per side (default 11, after 2 untimed warm-up ones)
+          --reps N     timed repetitions per side (default 11; the model's come after untimed
+                       warm-up ones, at least 2 and 0.5 s, so that the JIT has settled)
           --quick      4096 pages, 3 repetitions, 1 warm-up: checks that everything runs
           --only NAMES run only these operations (comma-separated)
 
@@ -79,6 +80,9 @@ internal static class BenchPaging
 
     /// <summary>Slack for the kernel's RSS: percpu counters are read without folding the per-CPU deltas.</summary>
     private const long RssSlack = 64;
+
+    /// <summary>The least warm-up time of the model side (but for --quick).</summary>
+    private const double WarmupNs = 500e6;
 
     private sealed record Settings(long Pages, int Reps, int Warmup, bool Quick);
 
@@ -119,7 +123,7 @@ internal static class BenchPaging
             binary = KernelPagingHelper.Ensure(out why);
         }
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"# paging: {s.Pages} pages ({s.Pages >> 8} MiB), median of {s.Reps} repetitions per side after {s.Warmup} warm-up; ns per fault, per fork, per translation"));
+            $"# paging: {s.Pages} pages ({s.Pages >> 8} MiB), median of {s.Reps} repetitions per side (the model after a warm-up{(s.Quick ? "" : " of 0.5 s")}); ns per fault, per fork, per translation"));
         if (binary is null)
         {
             stdout.WriteLine($"# kernel side skipped: {why}");
@@ -200,18 +204,32 @@ internal static class BenchPaging
     {
         var b = new PagingBench(s.Pages);
         var samples = new double[s.Reps];
-        rssDelta = 0;
+        long firstRssDelta = 0;
         if (op == ForkOp)
         {
             Expect(b.Touch(AccessKind.Write), b.Pages, "write");
         }
-        for (int r = -s.Warmup; r < s.Reps; r++)
+        // Warm-up: at least the given repetitions and (but for --quick) half a second, so that
+        // the JIT's tiers have settled before anything is timed.
+        long warm = Stopwatch.GetTimestamp();
+        for (int w = 0; w < s.Warmup || (!s.Quick && ElapsedNs(warm) < WarmupNs); w++)
         {
-            bool check = r == 0;
-            if (check)
+            Rep(false);
+        }
+        for (int r = 0; r < s.Reps; r++)
+        {
+            if (r == 0)
             {
                 b.Kernel.Validate();
             }
+            samples[r] = Rep(r == 0);
+        }
+        b.Kernel.Validate();
+        rssDelta = firstRssDelta;
+        return Median(samples);
+
+        double Rep(bool check)
+        {
             double ns;
             switch (op)
             {
@@ -225,8 +243,8 @@ internal static class BenchPaging
                     Expect(ok, b.Pages, op);
                     if (check)
                     {
-                        rssDelta = b.Rss - before;
-                        ExpectRss(rssDelta, kind == AccessKind.Write ? b.Pages : 0, "the touches' RSS change");
+                        firstRssDelta = b.Rss - before;
+                        ExpectRss(firstRssDelta, kind == AccessKind.Write ? b.Pages : 0, "the touches' RSS change");
                         b.Kernel.Validate();
                     }
                     b.Reset();
@@ -243,8 +261,8 @@ internal static class BenchPaging
                     Expect(ok, b.Pages, op);
                     if (check)
                     {
-                        rssDelta = b.Rss - before;
-                        ExpectRss(rssDelta, 0, "the COW writes' RSS change");
+                        firstRssDelta = b.Rss - before;
+                        ExpectRss(firstRssDelta, 0, "the COW writes' RSS change");
                         ExpectRss(child.Mm!.Paging!.Rss, b.Pages, "the child's RSS");
                         b.Kernel.Validate();
                     }
@@ -267,13 +285,8 @@ internal static class BenchPaging
                     break;
                 }
             }
-            if (r >= 0)
-            {
-                samples[r] = ns;
-            }
+            return ns;
         }
-        b.Kernel.Validate();
-        return Median(samples);
     }
 
     /// <summary>tlb_hit: ns per L1 dTLB hit, the median of timed batches.</summary>
@@ -281,7 +294,12 @@ internal static class BenchPaging
     {
         Machine m = TlbBench.CreateMachine();
         long n = s.Quick ? 1 << 18 : 1 << 22;
-        TlbBench.RunHits(m, n);
+        long warm = Stopwatch.GetTimestamp();
+        do
+        {
+            TlbBench.RunHits(m, n);
+        }
+        while (!s.Quick && ElapsedNs(warm) < WarmupNs);
         var samples = new double[s.Reps];
         for (int r = 0; r < s.Reps; r++)
         {
@@ -307,8 +325,13 @@ internal static class BenchPaging
         }
         long n = s.Quick ? 1 << 16 : 1 << 20;
         var samples = new double[s.Reps];
+        long warm = Stopwatch.GetTimestamp();
         for (int r = -1; r < s.Reps; r++)
         {
+            if (r == 0 && !s.Quick && ElapsedNs(warm) < WarmupNs)
+            {
+                r = -1;
+            }
             long t = Stopwatch.GetTimestamp();
             long ok = m is null ? b.Walks(n) : Misses(m, b, n);
             double ns = ElapsedNs(t) / n;
