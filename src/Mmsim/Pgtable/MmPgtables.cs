@@ -93,6 +93,9 @@ public sealed class MmPgtables
     /// <summary>The 512 entries of a 64-bit table frame, for loops over a whole table (copy_pte_range(), zap_pte_range()).</summary>
     public Span<ulong> Entries64(int table) => _store.Entries64(table);
 
+    /// <summary>The store the tables live in.</summary>
+    internal PgtableStore Store => _store;
+
     /// <summary>Whether entries are 64-bit (all modes but 2-level).</summary>
     public bool Wide => _wide;
 

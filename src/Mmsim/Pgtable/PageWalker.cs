@@ -39,23 +39,25 @@ public sealed class PageWalker : IPageWalker
         translation = default;
         pteTable = -1;
         PagingGeometry g = pt.Geometry;
-        bool writable = true;
-        bool user = true;
-        bool noExec = false;
-        bool hasNx = g.HasNx;
-        // Whether some entry used lacks Accessed (or the leaf lacks Dirty for a write): only then
-        // does the walk write back (a second pass), as the hardware's locked updates happen only
-        // for clear bits.
-        bool update = false;
+        // RW and U/S are ANDed over the levels, NX ORed; Accessed is missing somewhere when the
+        // AND lacks it (then the walk writes back, in a second pass, as the hardware's locked
+        // updates happen only for clear bits).
+        ulong all = ~0UL;
+        ulong any = 0;
         int levels = g.Levels;
         bool pdptInRegs = g.RootInRegisters;
         int table = pt.Root;
         int leaf = -1;
         ulong e = 0;
+        bool wide = pt.Wide;
+        PgtableStore store = pt.Store;
+        ulong[] pool = store.Pool;
+        Phys.PageFrame[] frames = store.Phys.Frames;
         for (int l = 0; l < levels; l++)
         {
             bool pdpt = l == 0 && pdptInRegs;
-            e = pt.Get(table, g.Index(l, va));
+            int idx = g.Index(l, va);
+            e = wide ? PgtableStore.Read64(frames, pool, table, idx) : pt.Get(table, idx);
             if (l == levels - 1)
             {
                 pteTable = table;
@@ -68,10 +70,8 @@ public sealed class PageWalker : IPageWalker
             if (!pdpt)
             {
                 memoryRefs++;
-                writable &= (e & Rw) != 0;
-                user &= (e & User) != 0;
-                noExec |= hasNx && (e & Nx) != 0;
-                update |= (e & Accessed) == 0;
+                all &= e;
+                any |= e;
             }
             if (l == levels - 1 || ((e & Pse) != 0 && g.LeafAllowed(l)))
             {
@@ -80,6 +80,10 @@ public sealed class PageWalker : IPageWalker
             }
             table = (int)EntryPfn(e);
         }
+        bool writable = (all & Rw) != 0;
+        bool user = (all & User) != 0;
+        bool noExec = g.HasNx && (any & Nx) != 0;
+        bool update = (all & Accessed) == 0;
         bool allowed = user && (kind != AccessKind.Write || writable) && (kind != AccessKind.Execute || !noExec);
         if (!allowed)
         {

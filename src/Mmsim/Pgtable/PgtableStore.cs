@@ -30,6 +30,27 @@ public sealed class PgtableStore
         _phys = phys;
     }
 
+    /// <summary>The pool itself, for the walker's loop (valid until the next <see cref="AllocTable"/>).</summary>
+    internal ulong[] Pool => _pool;
+
+    /// <summary>The machine whose frames hold the tables.</summary>
+    internal PhysMem Phys => _phys;
+
+    /// <summary>
+    /// Entry idx of a 64-bit table frame, read through the frame array and the pool a loop has
+    /// fetched once: the walk's entry read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Read64(PageFrame[] frames, ulong[] pool, int pfn, int idx)
+    {
+        ref PageFrame f = ref frames[pfn];
+        if ((f.Flags & PageFlags.PageTable) == 0)
+        {
+            NotATable(pfn);
+        }
+        return pool[((int)f.Index * EntriesPerBlock) + (idx & (EntriesPerBlock - 1))];
+    }
+
     /// <summary>Table frames currently allocated (all mms).</summary>
     public int TablesInUse { get; private set; }
 
