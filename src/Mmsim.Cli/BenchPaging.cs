@@ -17,7 +17,7 @@ namespace Mmsim.Cli;
 internal static class BenchPaging
 {
     public const string Help = """
-        Usage: mmsim bench paging [--quick | --reps N] [--only NAME[,NAME...]]
+        Usage: mmsim bench paging [--quick | --reps N] [--only NAME[,NAME...]] [--model-only]
 
         Times page faults and fork on the model and on the kernel of this machine and prints
           BENCH <name> model_ns=<x> kernel_ns=<y> speedup=<y/x>
@@ -61,6 +61,7 @@ internal static class BenchPaging
                        warm-up ones, at least 2 and 0.5 s, so that the JIT has settled)
           --quick      4096 pages, 3 repetitions, 1 warm-up: checks that everything runs
           --only NAMES run only these operations (comma-separated)
+          --model-only do not build or run the kernel side: BENCH lines carry model_ns only
 
         The last line gives the host memory the model spends per simulated 4 KiB frame.
 
@@ -90,6 +91,7 @@ internal static class BenchPaging
     {
         var s = new Settings(16384, 11, 2, false);
         List<string> ops = [.. All];
+        bool modelOnly = false;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -108,6 +110,9 @@ internal static class BenchPaging
                     }
                     s = s with { Reps = reps };
                     break;
+                case "--model-only":
+                    modelOnly = true;
+                    break;
                 case "--only":
                     string list = i + 1 < args.Length ? args[++i] : throw new UsageException("bench: --only needs a value");
                     ops = ParseOnly(list);
@@ -117,8 +122,8 @@ internal static class BenchPaging
             }
         }
         string? binary = null;
-        string? why = "the kernel side needs Linux on x86-64";
-        if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
+        string? why = modelOnly ? "--model-only" : "the kernel side needs Linux on x86-64";
+        if (!modelOnly && OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
         {
             binary = KernelPagingHelper.Ensure(out why);
         }
