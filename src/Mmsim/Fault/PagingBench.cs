@@ -118,11 +118,15 @@ public sealed class PagingBench
 
     /// <summary>
     /// The hardware walk of a TLB miss over the real 4-level tables: n walks of
-    /// <see cref="PageWalker"/> cycling over the region's pages (touch them first). Returns the
-    /// walks that found a translation.
+    /// <see cref="PageWalker"/> cycling over the region's pages (touch them first; their number
+    /// must be a power of two). Returns the walks that found a translation.
     /// </summary>
     public long Walks(long n)
     {
+        if ((Pages & (Pages - 1)) != 0)
+        {
+            throw new InvalidOperationException("the walk benchmark needs a power-of-two region");
+        }
         MmStruct mm = Task.Mm!;
         PageWalker w = PageWalker.Instance;
         ulong mask = (ulong)Pages - 1;
@@ -130,8 +134,8 @@ public sealed class PagingBench
         int refs = 0;
         for (long i = 0; i < n; i++)
         {
-            // A stride of 37 pages (odd: visits every page of a power-of-two region) defeats
-            // nothing in the model but keeps consecutive walks on different PTE entries.
+            // A stride of 37 pages (odd: visits every page of a power-of-two region), so that
+            // consecutive walks read different PTE cache lines and often different PTE tables.
             ulong va = Region + ((((ulong)i * 37) & mask) << 12);
             if (w.Walk(mm, va, AccessKind.Read, out _, ref refs) == WalkFault.None)
             {
