@@ -26,6 +26,10 @@ public sealed class PageWalker : IPageWalker
             translation = default;
             return WalkFault.NotPresent;
         }
+        if (pt.Geometry.Mode is PagingMode.FourLevel or PagingMode.FiveLevel)
+        {
+            return WalkLongMode(pt, va, kind, out translation, ref memoryRefs, out _);
+        }
         return Walk(pt, va, kind, out translation, ref memoryRefs, out _);
     }
 
@@ -36,9 +40,13 @@ public sealed class PageWalker : IPageWalker
     /// </summary>
     internal static WalkFault Walk(MmPgtables pt, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs, out int pteTable)
     {
+        PagingGeometry g = pt.Geometry;
+        if (g.Mode is PagingMode.FourLevel or PagingMode.FiveLevel)
+        {
+            return WalkLongMode(pt, va, kind, out translation, ref memoryRefs, out pteTable);
+        }
         translation = default;
         pteTable = -1;
-        PagingGeometry g = pt.Geometry;
         // RW and U/S are ANDed over the levels, NX ORed; Accessed is missing somewhere when the
         // AND lacks it (then the walk writes back, in a second pass, as the hardware's locked
         // updates happen only for clear bits).
@@ -94,6 +102,64 @@ public sealed class PageWalker : IPageWalker
             SetAccessed(pt, g, va, leaf, kind == AccessKind.Write);
         }
         int shift = g.Shift(leaf);
+        ulong sub = (1UL << (shift - PfnShift)) - 1;
+        ulong pfn = (EntryPfn(e) & ~sub) | ((va >> PfnShift) & sub);
+        translation = new Translation(pfn, shift, writable, user, noExec, (e & Global) != 0,
+            (e & Dirty) != 0 || kind == AccessKind.Write);
+        return WalkFault.None;
+    }
+
+    /// <summary>
+    /// The walk in the 64-bit long modes (4- and 5-level), the common case kept apart with few
+    /// live values: 9 index bits a level, no PDPT registers, PS allowed at the PUD and the PMD.
+    /// </summary>
+    private static WalkFault WalkLongMode(MmPgtables pt, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs, out int pteTable)
+    {
+        PgtableStore store = pt.Store;
+        ulong[] pool = store.Pool;
+        Phys.PageFrame[] frames = store.Phys.Frames;
+        int last = pt.Geometry.Levels - 1;
+        int indexShift = Page.Shift + (9 * last);
+        int table = pt.Root;
+        ulong all = ~0UL;
+        ulong any = 0;
+        ulong e;
+        int l = 0;
+        while (true)
+        {
+            e = PgtableStore.Read64(frames, pool, table, (int)(va >> indexShift) & 511);
+            if ((e & Present) == 0 || l == last || ((e & Pse) != 0 && l >= last - 2))
+            {
+                break;
+            }
+            all &= e;
+            any |= e;
+            table = (int)EntryPfn(e);
+            l++;
+            indexShift -= 9;
+        }
+        memoryRefs += l + 1;
+        pteTable = l == last ? table : -1;
+        if ((e & Present) == 0)
+        {
+            translation = default;
+            return WalkFault.NotPresent;
+        }
+        all &= e;
+        any |= e;
+        bool writable = (all & Rw) != 0;
+        bool user = (all & User) != 0;
+        bool noExec = (any & Nx) != 0;
+        if (!user || (kind == AccessKind.Write && !writable) || (kind == AccessKind.Execute && noExec))
+        {
+            translation = default;
+            return WalkFault.Protection;
+        }
+        if ((all & Accessed) == 0 || (kind == AccessKind.Write && (e & Dirty) == 0))
+        {
+            SetAccessed(pt, pt.Geometry, va, l, kind == AccessKind.Write);
+        }
+        int shift = Page.Shift + (9 * (last - l));
         ulong sub = (1UL << (shift - PfnShift)) - 1;
         ulong pfn = (EntryPfn(e) & ~sub) | ((va >> PfnShift) & sub);
         translation = new Translation(pfn, shift, writable, user, noExec, (e & Global) != 0,
