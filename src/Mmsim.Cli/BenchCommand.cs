@@ -12,6 +12,7 @@ internal static class BenchCommand
 {
     public const string Help = """
         Usage: mmsim bench vma [--quick | --iterations N] [--only NAME[,NAME...]]
+               mmsim bench paging [--quick | --reps N] [--only NAME[,NAME...]]  (see mmsim bench paging --help)
 
         Runs the same VMA operation sequences on the model and on the kernel of this machine (in
         this process, through libc) and prints one line per operation:
@@ -62,6 +63,10 @@ internal static class BenchCommand
         {
             stdout.WriteLine(Help);
             return 0;
+        }
+        if (args[0] == "paging")
+        {
+            return BenchPaging.Run(args[1..], stdout, stderr);
         }
         if (args[0] != "vma")
         {

@@ -59,8 +59,15 @@ internal static class KernelPagingHelper
     }
 
     /// <summary>Runs one operation; returns the nanoseconds per operation of each repetition.</summary>
-    public static double[] Run(string binary, string op, long pages, int reps)
+    public static double[] Run(string binary, string op, long pages, int reps) => Run(binary, op, pages, reps, out _);
+
+    /// <summary>
+    /// Runs one operation; returns the nanoseconds per operation of each repetition, and for the
+    /// faults how many resident pages the first repetition's touches added (null for fork).
+    /// </summary>
+    public static double[] Run(string binary, string op, long pages, int reps, out long? rssDelta)
     {
+        rssDelta = null;
         (int status, string output) = Exec(binary,
             [op, pages.ToString(CultureInfo.InvariantCulture), reps.ToString(CultureInfo.InvariantCulture)], out _);
         if (status != 0)
@@ -74,6 +81,11 @@ internal static class KernelPagingHelper
                 && double.TryParse(line.AsSpan(10), NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
             {
                 values.Add(v);
+            }
+            else if (line.StartsWith("rss_delta ", StringComparison.Ordinal)
+                && long.TryParse(line.AsSpan(10), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long d))
+            {
+                rssDelta = d;
             }
         }
         if (values.Count != reps)

@@ -11,6 +11,8 @@ internal static class Program
           mmsim demo                      replay a recorded real program (sleep 0.1) and show its maps
           mmsim replay TRACE [options]    replay an `strace -f` log on the model
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
+          mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
+                                          this kernel
           mmsim help [COMMAND]            this text, or a command's options (also: COMMAND --help)
 
         Record a log the model can replay exactly:

@@ -9,7 +9,9 @@
  *   cow         write to each page shared with a forked child (do_wp_page copies)
  *   fork        fork() of a process with PAGES pages of anonymous memory touched
  * Prints one line per repetition: "ns_per_op <value>"; the region is reset between repetitions
- * (MADV_DONTNEED, or the child's exit), untimed.
+ * (MADV_DONTNEED, or the child's exit), untimed. For the faults, also one line
+ * "rss_delta <pages>": how much the first repetition's touches changed this process's resident
+ * pages (/proc/self/statm), for the model to be compared with.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -48,6 +50,19 @@ static unsigned long touch(volatile char *p, unsigned long pages, int write)
 			sum += p[i * PAGE];
 	}
 	return sum;
+}
+
+/* The resident pages of this process (the second field of /proc/self/statm). */
+static long resident(void)
+{
+	long size = 0, res = -1;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f == NULL)
+		fail("/proc/self/statm");
+	if (fscanf(f, "%ld %ld", &size, &res) != 2)
+		res = -1;
+	fclose(f);
+	return res;
 }
 
 static pid_t fork_holder(int *release_fd)
@@ -98,17 +113,23 @@ int main(int argc, char **argv)
 		double ns;
 		if (strcmp(op, "anon_write") == 0 || strcmp(op, "zero_read") == 0) {
 			int write = op[0] == 'a';
+			long before = r == 0 ? resident() : 0;
 			double t = now_ns();
 			sink += touch(p, pages, write);
 			ns = (now_ns() - t) / (double)pages;
+			if (r == 0)
+				printf("rss_delta %ld\n", resident() - before);
 			madvise(p, len, MADV_DONTNEED);
 		} else if (strcmp(op, "cow") == 0) {
 			int fd;
 			touch(p, pages, 1);
 			pid_t child = fork_holder(&fd);
+			long before = r == 0 ? resident() : 0;
 			double t = now_ns();
 			touch(p, pages, 1);
 			ns = (now_ns() - t) / (double)pages;
+			if (r == 0)
+				printf("rss_delta %ld\n", resident() - before);
 			release(child, fd);
 			madvise(p, len, MADV_DONTNEED);
 		} else if (strcmp(op, "fork") == 0) {

@@ -56,6 +56,12 @@ public sealed partial class MmPaging
             {
                 return false;
             }
+            if (Tables.Wide)
+            {
+                CopyPteTable(parent, spt, dpt, G.Index(PteLevel, addr), (int)((next - addr) >> Page.Shift), cow, (src.Flags & VmFlags.Shared) != 0);
+                addr = next;
+                continue;
+            }
             for (ulong a = addr; a < next; a += Page.Size)
             {
                 int idx = G.Index(PteLevel, a);
@@ -88,6 +94,61 @@ public sealed partial class MmPaging
             addr = next;
         }
         return true;
+    }
+
+    /// <summary>
+    /// copy_pte_range() over n entries of one 64-bit PTE table from index first: the whole run
+    /// under one table lookup on each side (as the kernel maps both tables and takes the locks
+    /// once), the RSS counts gathered locally and added at the end (add_mm_rss_vec()).
+    /// </summary>
+    private void CopyPteTable(MmPaging parent, int spt, int dpt, int first, int n, bool cow, bool shared)
+    {
+        Span<ulong> s = parent.Tables.Entries64(spt).Slice(first, n);
+        Span<ulong> d = Tables.Entries64(dpt).Slice(first, n);
+        ulong childMask = ~(Accessed | (shared ? Dirty : 0));
+        ulong wp = cow ? ~Rw : ~0UL;
+        long anon = 0;
+        long file = 0;
+        long shmem = 0;
+        for (int i = 0; i < s.Length; i++)
+        {
+            ulong pte = s[i];
+            if (IsNone(pte))
+            {
+                continue;
+            }
+            if ((pte & ~wp) != 0)
+            {
+                pte &= wp;
+                s[i] = pte;
+            }
+            if ((pte & Special) == 0)
+            {
+                int pfn = (int)EntryPfn(pte);
+                ref PageFrame f = ref Phys.Frame(pfn);
+                f.Flags &= ~PageFlags.AnonExclusive;
+                f.MapCount++;
+                int head = Machine.FolioHead(pfn);
+                Phys.GetPage(head);
+                PageFlags hf = head == pfn ? f.Flags : Phys.Frame(head).Flags;
+                if ((hf & PageFlags.Anon) != 0)
+                {
+                    anon++;
+                }
+                else if ((hf & PageFlags.SwapBacked) != 0)
+                {
+                    shmem++;
+                }
+                else
+                {
+                    file++;
+                }
+            }
+            d[i] = pte & childMask;
+        }
+        AddRss(MmCounter.AnonPages, anon);
+        AddRss(MmCounter.FilePages, file);
+        AddRss(MmCounter.ShmemPages, shmem);
     }
 
     /// <summary>copy_huge_pmd(): the child maps the same huge page (or huge zero page), both write-protected.</summary>

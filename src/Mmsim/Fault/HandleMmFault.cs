@@ -16,9 +16,24 @@ public sealed partial class MmPaging
     public bool TryAccess(ulong addr, AccessKind kind, out bool present)
     {
         int refs = 0;
-        WalkFault w = Pgtable.PageWalker.Instance.Walk(Mm, addr, kind, out _, ref refs);
+        WalkFault w = Pgtable.PageWalker.Walk(Tables, addr, kind, out _, ref refs, out int pt);
         present = w == WalkFault.Protection;
+        // A failed walk that got down to the PTE table leaves it for the fault that follows.
+        _walkedPage = w != WalkFault.None && pt >= 0 ? addr & Page.Mask : NoWalkedPage;
+        _walkedPte = pt;
         return w == WalkFault.None;
+    }
+
+    /// <summary>
+    /// The PTE table the last <see cref="TryAccess"/> reached if it failed at addr's page, and
+    /// forgets it: for a fault right after that walk, with no table change in between (the
+    /// VMA-side work of a fault changes none). -1 otherwise.
+    /// </summary>
+    internal int TakeWalkedPte(ulong addr)
+    {
+        int pt = _walkedPage == (addr & Page.Mask) ? _walkedPte : -1;
+        _walkedPage = NoWalkedPage;
+        return pt;
     }
 
     /// <summary>
@@ -28,10 +43,21 @@ public sealed partial class MmPaging
     /// present but read-only on a write → do_wp_page(), otherwise a spurious fault that only
     /// marks the entry young (and dirty). Counts the fault as minor or major.
     /// </summary>
-    public VmFault HandleMmFault(Vma vma, ulong addr, AccessKind kind)
+    public VmFault HandleMmFault(Vma vma, ulong addr, AccessKind kind) => HandleMmFault(vma, addr, kind, -1);
+
+    /// <summary>
+    /// <see cref="HandleMmFault(Vma, ulong, AccessKind)"/> with the PTE table of addr already
+    /// known (<paramref name="walkedPte"/> from <see cref="TakeWalkedPte"/>; -1: walk down): the
+    /// PMD entry points at a table, so no huge-PMD case applies, and the walk is not repeated.
+    /// </summary>
+    internal VmFault HandleMmFault(Vma vma, ulong addr, AccessKind kind, int walkedPte)
     {
         bool write = kind == AccessKind.Write;
         addr &= Page.Mask;
+        if (walkedPte >= 0)
+        {
+            return HandlePteFault(vma, addr, write, walkedPte);
+        }
         int pmdTable = Tables.Descend(addr, PmdLevel, alloc: true, out _);
         if (pmdTable < 0)
         {
@@ -63,11 +89,18 @@ public sealed partial class MmPaging
                 return Account(VmFault.None);
             }
         }
-        int pt = Tables.Descend(addr, PteLevel, alloc: true, out _);
+        // The PMD-level entry again (a huge fallback may have split it), then its PTE table.
+        int pt = Tables.PteTable(pmdTable, pmdIdx, alloc: true);
         if (pt < 0)
         {
             return VmFault.Oom;
         }
+        return HandlePteFault(vma, addr, write, pt);
+    }
+
+    /// <summary>handle_pte_fault(): the PTE level of a fault, its table found.</summary>
+    private VmFault HandlePteFault(Vma vma, ulong addr, bool write, int pt)
+    {
         int idx = G.Index(PteLevel, addr);
         ulong pte = Tables.Get(pt, idx);
         if (IsNone(pte))

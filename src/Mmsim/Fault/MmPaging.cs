@@ -32,6 +32,12 @@ public sealed partial class MmPaging
     private readonly long[] _rss = new long[4];
     private readonly Dictionary<ulong, int> _deposits = new();
 
+    /// <summary>No page: the low bits of a page address are clear.</summary>
+    private const ulong NoWalkedPage = 1;
+
+    private ulong _walkedPage = NoWalkedPage;
+    private int _walkedPte = -1;
+
     internal MmPaging(MmStruct mm, PagingMachine machine)
     {
         Mm = mm;

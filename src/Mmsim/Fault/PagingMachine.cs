@@ -164,6 +164,12 @@ public sealed class PagingMachine
     /// <summary>compound_head(): the first frame of the folio a frame belongs to (user folios are order 0 or 9).</summary>
     internal int FolioHead(int pfn)
     {
+        // Only order-0 pages and heads are ever marked uptodate: such a frame is its own head,
+        // and the (often cold) frame 512-aligned below it need not be read.
+        if ((Phys.Frame(pfn).Flags & PageFlags.Uptodate) != 0)
+        {
+            return pfn;
+        }
         int head = pfn & ~511;
         if (head != pfn && (Phys.Frame(head).Flags & PageFlags.Head) != 0 && Phys.Frame(head + 1).Index == 9)
         {

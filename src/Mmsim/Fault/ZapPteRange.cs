@@ -73,6 +73,11 @@ public sealed partial class MmPaging
     /// <summary>zap_pte_range(): the PTEs of one table in [addr, end).</summary>
     private void ZapPteRange(int pt, ulong addr, ulong end)
     {
+        if (Tables.Wide)
+        {
+            ZapPteTable(pt, addr, end);
+            return;
+        }
         for (ulong a = addr; a < end; a += Page.Size)
         {
             int idx = G.Index(PteLevel, a);
@@ -103,6 +108,73 @@ public sealed partial class MmPaging
             AddRss(c, -1);
             RemoveRmapAndPut(pfn);
         }
+    }
+
+    /// <summary>
+    /// zap_pte_range() over one 64-bit table: the entries through one span, the RSS counts
+    /// gathered locally and added once (add_mm_rss_vec()), each folio's head found once.
+    /// </summary>
+    private void ZapPteTable(int pt, ulong addr, ulong end)
+    {
+        int first = G.Index(PteLevel, addr);
+        Span<ulong> ptes = Tables.Entries64(pt).Slice(first, (int)((end - addr) >> Page.Shift));
+        long anon = 0;
+        long file = 0;
+        long shmem = 0;
+        for (int i = 0; i < ptes.Length; i++)
+        {
+            ulong pte = ptes[i];
+            if (IsNone(pte))
+            {
+                continue;
+            }
+            ptes[i] = 0;
+            if (!IsPresent(pte))
+            {
+                throw new ModelBugException($"zap_pte_range: swap entry {pte:x} at {addr + Page.Bytes((ulong)i):x}, but swap is not modelled");
+            }
+            if ((pte & Special) != 0)
+            {
+                continue;
+            }
+            int pfn = (int)EntryPfn(pte);
+            int head = Machine.FolioHead(pfn);
+            ref PageFrame f = ref Phys.Frame(pfn);
+            PageFlags hf = head == pfn ? f.Flags : Phys.Frame(head).Flags;
+            if ((hf & PageFlags.Anon) != 0)
+            {
+                anon++;
+            }
+            else
+            {
+                if ((pte & Dirty) != 0)
+                {
+                    f.Flags |= PageFlags.Dirty;
+                }
+                if ((hf & PageFlags.SwapBacked) != 0)
+                {
+                    shmem++;
+                }
+                else
+                {
+                    file++;
+                }
+            }
+            if ((pte & Accessed) != 0)
+            {
+                f.Flags |= PageFlags.Referenced;
+            }
+            // folio_remove_rmap_pte() + folio_put(), as RemoveRmapAndPut().
+            f.MapCount--;
+            if (f.MapCount < 0)
+            {
+                f.Flags &= ~PageFlags.AnonExclusive;
+            }
+            Phys.PutPage(head);
+        }
+        AddRss(MmCounter.AnonPages, -anon);
+        AddRss(MmCounter.FilePages, -file);
+        AddRss(MmCounter.ShmemPages, -shmem);
     }
 
     /// <summary>

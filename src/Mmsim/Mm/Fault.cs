@@ -83,7 +83,8 @@ public sealed partial class MmStruct
             return FaultResult.AccErr;
         }
         ulong page = addr & Page.Mask;
-        FaultResult r = FaultRange(vma, page, page + Page.Size, kind);
+        // The walk above already found no entry allowing a read or write: FaultRange need not repeat it.
+        FaultResult r = FaultRange(vma, page, page + Page.Size, kind, walked: kind != AccessKind.Execute);
         if (r == FaultResult.Ok && kind == AccessKind.Execute && Paging is { } p && !p.TryAccess(addr, kind, out _))
         {
             return FaultResult.AccErr;
@@ -237,9 +238,10 @@ public sealed partial class MmStruct
     /// Faults in [start, end) of one VMA that allows the access: the anon_vma a private write
     /// (or a huge-page fault) needs, then, with page tables, handle_mm_fault() for every page
     /// the entries do not already allow (as GUP's follow_page() checks before faultin_page()).
-    /// Returns the first failure (SIGBUS, OOM) or Ok.
+    /// Returns the first failure (SIGBUS, OOM) or Ok. <paramref name="walked"/>: the caller's walk
+    /// has just found that the first page's entries do not allow the access.
     /// </summary>
-    private FaultResult FaultRange(Vma vma, ulong start, ulong end, AccessKind kind)
+    private FaultResult FaultRange(Vma vma, ulong start, ulong end, AccessKind kind, bool walked = false)
     {
         bool write = kind == AccessKind.Write;
         if ((write && (vma.Flags & VmFlags.Shared) == 0) || HugeAnonFault(vma, start, end))
@@ -257,11 +259,20 @@ public sealed partial class MmStruct
         {
             for (ulong a = start; a < end; a += Page.Size)
             {
-                if (paging.TryAccess(a, kind == AccessKind.Execute ? AccessKind.Read : kind, out _))
+                int walkedPte = -1;
+                if (walked && a == start && OnFault is null)
+                {
+                    walkedPte = paging.TakeWalkedPte(a);
+                }
+                else if (paging.TryAccess(a, kind == AccessKind.Execute ? AccessKind.Read : kind, out _))
                 {
                     continue;
                 }
-                VmFault r = paging.HandleMmFault(vma, a, kind);
+                else
+                {
+                    walkedPte = paging.TakeWalkedPte(a);
+                }
+                VmFault r = paging.HandleMmFault(vma, a, kind, walkedPte);
                 if ((r & VmFault.SigBus) != 0)
                 {
                     return FaultResult.SigBus;

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using static Mmsim.Pgtable.PgtableTypes;
 
 namespace Mmsim.Pgtable;
@@ -71,20 +73,45 @@ public sealed class MmPgtables
     internal void AdjustPtes(int delta) => NrPtes += delta;
 
     /// <summary>Reads entry idx of a table frame.</summary>
-    public ulong Get(int table, int idx) => _wide ? _store.Entries64(table)[idx] : _store.Entries32(table)[idx];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong Get(int table, int idx) => _wide ? _store.Entry64(table, CheckIndex(idx)) : _store.Entries32(table)[idx];
 
     /// <summary>Writes entry idx of a table frame (set_pte()/set_pmd()/...).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Set(int table, int idx, ulong value)
     {
         if (_wide)
         {
-            _store.Entries64(table)[idx] = value;
+            _store.Entry64(table, CheckIndex(idx)) = value;
         }
         else
         {
             _store.Entries32(table)[idx] = (uint)value;
         }
     }
+
+    /// <summary>The 512 entries of a 64-bit table frame, for loops over a whole table (copy_pte_range(), zap_pte_range()).</summary>
+    public Span<ulong> Entries64(int table) => _store.Entries64(table);
+
+    /// <summary>The store the tables live in.</summary>
+    internal PgtableStore Store => _store;
+
+    /// <summary>Whether entries are 64-bit (all modes but 2-level).</summary>
+    public bool Wide => _wide;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int CheckIndex(int idx)
+    {
+        if ((uint)idx >= 512)
+        {
+            BadIndex(idx);
+        }
+        return idx;
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void BadIndex(int idx) => throw new ModelBugException($"pgtable: entry index {idx} out of range");
 
     /// <summary>
     /// Walks from the root down to the table of walk step <paramref name="level"/> that holds
@@ -124,6 +151,38 @@ public sealed class MmPgtables
             table = (int)EntryPfn(e);
         }
         return table;
+    }
+
+    /// <summary>
+    /// pte_alloc() below a PMD-level entry already found (the last step of <see cref="Descend"/>
+    /// to the PTE level without walking from the root again): the PTE table it points at,
+    /// allocating one for an empty entry when <paramref name="alloc"/>. Returns -1 when the entry
+    /// is empty (and not allocating, or no memory) or maps a huge page.
+    /// </summary>
+    public int PteTable(int pmdTable, int pmdIdx, bool alloc)
+    {
+        int l = PmdLevel;
+        ulong e = Get(pmdTable, pmdIdx);
+        if (IsNone(e))
+        {
+            if (!alloc)
+            {
+                return -1;
+            }
+            int child = _store.AllocTable();
+            if (child < 0)
+            {
+                return -1;
+            }
+            Count(l + 1, 1);
+            Set(pmdTable, pmdIdx, MkEntry((ulong)child, TableEntry));
+            return child;
+        }
+        if (IsLeaf(e) && Geometry.LeafAllowed(l))
+        {
+            return -1;
+        }
+        return (int)EntryPfn(e);
     }
 
     /// <summary>The PTE-level step (the last).</summary>

@@ -20,72 +20,170 @@ public sealed class PageWalker : IPageWalker
     /// <inheritdoc/>
     public WalkFault Walk(MmStruct mm, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs)
     {
-        translation = default;
         MmPgtables? pt = mm.Paging?.Tables;
         if (pt is null)
         {
+            translation = default;
             return WalkFault.NotPresent;
         }
+        if (pt.Geometry.Mode is PagingMode.FourLevel or PagingMode.FiveLevel)
+        {
+            return WalkLongMode(pt, va, kind, out translation, ref memoryRefs, out _);
+        }
+        return Walk(pt, va, kind, out translation, ref memoryRefs, out _);
+    }
+
+    /// <summary>
+    /// The walk over one mm's tables. <paramref name="pteTable"/>: the PTE table the walk read
+    /// its last entry from when it got down to the PTE level (a not-present or refused PTE, or a
+    /// translation), else -1, so that the fault handler need not walk down again.
+    /// </summary>
+    internal static WalkFault Walk(MmPgtables pt, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs, out int pteTable)
+    {
         PagingGeometry g = pt.Geometry;
-        Span<int> tables = stackalloc int[5];
-        Span<int> indexes = stackalloc int[5];
-        bool writable = true;
-        bool user = true;
-        bool noExec = false;
+        if (g.Mode is PagingMode.FourLevel or PagingMode.FiveLevel)
+        {
+            return WalkLongMode(pt, va, kind, out translation, ref memoryRefs, out pteTable);
+        }
+        translation = default;
+        pteTable = -1;
+        // RW and U/S are ANDed over the levels, NX ORed; Accessed is missing somewhere when the
+        // AND lacks it (then the walk writes back, in a second pass, as the hardware's locked
+        // updates happen only for clear bits).
+        ulong all = ~0UL;
+        ulong any = 0;
+        int levels = g.Levels;
+        bool pdptInRegs = g.RootInRegisters;
         int table = pt.Root;
         int leaf = -1;
         ulong e = 0;
-        for (int l = 0; l < g.Levels; l++)
+        bool wide = pt.Wide;
+        PgtableStore store = pt.Store;
+        ulong[] pool = store.Pool;
+        Phys.PageFrame[] frames = store.Phys.Frames;
+        for (int l = 0; l < levels; l++)
         {
+            bool pdpt = l == 0 && pdptInRegs;
             int idx = g.Index(l, va);
-            bool pdpt = l == 0 && g.RootInRegisters;
+            e = wide ? PgtableStore.Read64(frames, pool, table, idx) : pt.Get(table, idx);
+            if (l == levels - 1)
+            {
+                pteTable = table;
+            }
+            if ((e & Present) == 0)
+            {
+                memoryRefs += pdpt ? 0 : 1;
+                return WalkFault.NotPresent;
+            }
             if (!pdpt)
             {
                 memoryRefs++;
+                all &= e;
+                any |= e;
             }
-            e = pt.Get(table, idx);
-            if ((e & Present) == 0)
-            {
-                return WalkFault.NotPresent;
-            }
-            tables[l] = table;
-            indexes[l] = idx;
-            if (!pdpt)
-            {
-                writable &= (e & Rw) != 0;
-                user &= (e & User) != 0;
-                noExec |= g.HasNx && (e & Nx) != 0;
-            }
-            if (l == g.Levels - 1 || ((e & Pse) != 0 && g.LeafAllowed(l)))
+            if (l == levels - 1 || ((e & Pse) != 0 && g.LeafAllowed(l)))
             {
                 leaf = l;
                 break;
             }
             table = (int)EntryPfn(e);
         }
+        bool writable = (all & Rw) != 0;
+        bool user = (all & User) != 0;
+        bool noExec = g.HasNx && (any & Nx) != 0;
+        bool update = (all & Accessed) == 0;
         bool allowed = user && (kind != AccessKind.Write || writable) && (kind != AccessKind.Execute || !noExec);
         if (!allowed)
         {
             return WalkFault.Protection;
         }
-        for (int l = 0; l <= leaf; l++)
+        if (update || (kind == AccessKind.Write && (e & Dirty) == 0))
         {
-            if (l == 0 && g.RootInRegisters)
-            {
-                continue;
-            }
-            ulong v = pt.Get(tables[l], indexes[l]) | Accessed;
-            if (l == leaf && kind == AccessKind.Write)
-            {
-                v |= Dirty;
-            }
-            pt.Set(tables[l], indexes[l], v);
+            SetAccessed(pt, g, va, leaf, kind == AccessKind.Write);
         }
-        int shift = g.Shifts[leaf];
+        int shift = g.Shift(leaf);
         ulong sub = (1UL << (shift - PfnShift)) - 1;
         ulong pfn = (EntryPfn(e) & ~sub) | ((va >> PfnShift) & sub);
         translation = new Translation(pfn, shift, writable, user, noExec, (e & Global) != 0,
             (e & Dirty) != 0 || kind == AccessKind.Write);
         return WalkFault.None;
+    }
+
+    /// <summary>
+    /// The walk in the 64-bit long modes (4- and 5-level), the common case kept apart with few
+    /// live values: 9 index bits a level, no PDPT registers, PS allowed at the PUD and the PMD.
+    /// </summary>
+    private static WalkFault WalkLongMode(MmPgtables pt, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs, out int pteTable)
+    {
+        PgtableStore store = pt.Store;
+        ulong[] pool = store.Pool;
+        Phys.PageFrame[] frames = store.Phys.Frames;
+        int last = pt.Geometry.Levels - 1;
+        int indexShift = Page.Shift + (9 * last);
+        int table = pt.Root;
+        ulong all = ~0UL;
+        ulong any = 0;
+        ulong e;
+        int l = 0;
+        while (true)
+        {
+            e = PgtableStore.Read64(frames, pool, table, (int)(va >> indexShift) & 511);
+            if ((e & Present) == 0 || l == last || ((e & Pse) != 0 && l >= last - 2))
+            {
+                break;
+            }
+            all &= e;
+            any |= e;
+            table = (int)EntryPfn(e);
+            l++;
+            indexShift -= 9;
+        }
+        memoryRefs += l + 1;
+        pteTable = l == last ? table : -1;
+        if ((e & Present) == 0)
+        {
+            translation = default;
+            return WalkFault.NotPresent;
+        }
+        all &= e;
+        any |= e;
+        bool writable = (all & Rw) != 0;
+        bool user = (all & User) != 0;
+        bool noExec = (any & Nx) != 0;
+        if (!user || (kind == AccessKind.Write && !writable) || (kind == AccessKind.Execute && noExec))
+        {
+            translation = default;
+            return WalkFault.Protection;
+        }
+        if ((all & Accessed) == 0 || (kind == AccessKind.Write && (e & Dirty) == 0))
+        {
+            SetAccessed(pt, pt.Geometry, va, l, kind == AccessKind.Write);
+        }
+        int shift = Page.Shift + (9 * (last - l));
+        ulong sub = (1UL << (shift - PfnShift)) - 1;
+        ulong pfn = (EntryPfn(e) & ~sub) | ((va >> PfnShift) & sub);
+        translation = new Translation(pfn, shift, writable, user, noExec, (e & Global) != 0,
+            (e & Dirty) != 0 || kind == AccessKind.Write);
+        return WalkFault.None;
+    }
+
+    /// <summary>
+    /// The walk's write-back: Accessed in every entry used down to the leaf (the PDPT registers
+    /// excepted), Dirty in the leaf for a write.
+    /// </summary>
+    private static void SetAccessed(MmPgtables pt, PagingGeometry g, ulong va, int leaf, bool write)
+    {
+        int table = pt.Root;
+        for (int l = 0; l <= leaf; l++)
+        {
+            int idx = g.Index(l, va);
+            ulong v = pt.Get(table, idx);
+            if (l > 0 || !g.RootInRegisters)
+            {
+                ulong nv = v | Accessed | (l == leaf && write ? Dirty : 0);
+                pt.Set(table, idx, nv);
+            }
+            table = (int)EntryPfn(v);
+        }
     }
 }

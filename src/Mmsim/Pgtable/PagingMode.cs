@@ -38,6 +38,11 @@ public enum PgLevel
 /// </summary>
 public sealed class PagingGeometry
 {
+    // The walk's hot paths read these arrays directly (an IReadOnlyList is an interface call per step).
+    private readonly int[] _shifts;
+    private readonly ulong[] _indexMasks;
+    private readonly bool[] _leafAllowed;
+
     private PagingGeometry(PagingMode mode, PgLevel[] levels, int[] shifts, int[] bits, int entryBytes, bool nx)
     {
         Mode = mode;
@@ -46,6 +51,15 @@ public sealed class PagingGeometry
         Bits = bits;
         EntryBytes = entryBytes;
         HasNx = nx;
+        _shifts = shifts;
+        Levels = shifts.Length;
+        _indexMasks = new ulong[shifts.Length];
+        _leafAllowed = new bool[shifts.Length];
+        for (int l = 0; l < shifts.Length; l++)
+        {
+            _indexMasks[l] = (1UL << bits[l]) - 1;
+            _leafAllowed[l] = l == Levels - 1 || (l > 0 && l >= Levels - 3) || (mode == PagingMode.TwoLevel && l == 0);
+        }
     }
 
     public PagingMode Mode { get; }
@@ -60,7 +74,7 @@ public sealed class PagingGeometry
     public IReadOnlyList<int> Bits { get; }
 
     /// <summary>Walk steps (table levels).</summary>
-    public int Levels => Shifts.Count;
+    public int Levels { get; }
 
     /// <summary>sizeof(pte_t): 8, or 4 in 2-level mode.</summary>
     public int EntryBytes { get; }
@@ -75,16 +89,19 @@ public sealed class PagingGeometry
     public int PmdLevel => Mode == PagingMode.TwoLevel ? -1 : Levels - 2;
 
     /// <summary>The level whose entries may be PSE leaves at all (for the walker).</summary>
-    public bool LeafAllowed(int level) => level == Levels - 1 || (level > 0 && level >= Levels - 3) || (Mode == PagingMode.TwoLevel && level == 0);
+    public bool LeafAllowed(int level) => _leafAllowed[level];
 
     /// <summary>PAE: the four PDPT entries are loaded with CR3, so a walk does not read them.</summary>
     public bool RootInRegisters => Mode == PagingMode.Pae;
 
     /// <summary>The index an address selects at a walk step.</summary>
-    public int Index(int level, ulong va) => (int)((va >> Shifts[level]) & ((1UL << Bits[level]) - 1));
+    public int Index(int level, ulong va) => (int)((va >> _shifts[level]) & _indexMasks[level]);
 
     /// <summary>Bytes one entry of a walk step covers.</summary>
-    public ulong Span(int level) => 1UL << Shifts[level];
+    public ulong Span(int level) => 1UL << _shifts[level];
+
+    /// <summary>The lowest address bit a walk step indexes (<see cref="Shifts"/> without the interface call).</summary>
+    public int Shift(int level) => _shifts[level];
 
     /// <summary>TASK_SIZE of a user process in this mode.</summary>
     public ulong TaskSize => Mode switch

@@ -153,6 +153,9 @@ public sealed partial class PhysMem
     /// <summary>Allocations that found no zone with a suitable free block.</summary>
     public long AllocFailures { get; private set; }
 
+    /// <summary>The frame array itself (mem_map), for loops that fetch it once.</summary>
+    internal PageFrame[] Frames => _frames;
+
     /// <summary>The struct page of a pfn (pfn_to_page()).</summary>
     public ref PageFrame Frame(int pfn) => ref _frames[pfn];
 

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace Mmsim.Phys;
 
 /// <summary>The buddy allocator proper: allocation with zone fallback, splitting and coalescing.</summary>
@@ -50,7 +53,7 @@ public sealed partial class PhysMem
         ref PageFrame f = ref CheckedFrame(pfn, nameof(GetPage));
         if (f.RefCount <= 0)
         {
-            throw new ModelBugException($"get_page: pfn {pfn} has refcount {f.RefCount}");
+            BadRefcount("get_page", pfn, f.RefCount);
         }
         f.RefCount++;
     }
@@ -62,7 +65,7 @@ public sealed partial class PhysMem
         ref PageFrame f = ref CheckedFrame(pfn, nameof(PutPage));
         if (f.RefCount <= 0 || f.IsBuddy)
         {
-            throw new ModelBugException($"put_page: pfn {pfn} has refcount {f.RefCount}");
+            BadRefcount("put_page", pfn, f.RefCount);
         }
         if (--f.RefCount > 0)
         {
@@ -115,10 +118,19 @@ public sealed partial class PhysMem
     {
         if ((uint)pfn >= (uint)TotalFrames)
         {
-            throw new ModelBugException($"{fn}: pfn {pfn} beyond max_pfn {TotalFrames}");
+            BeyondMaxPfn(fn, pfn);
         }
         return ref _frames[pfn];
     }
+
+    // The throws live out of line so that the hot refcount paths stay small enough to inline.
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void BadRefcount(string fn, int pfn, int refCount) => throw new ModelBugException($"{fn}: pfn {pfn} has refcount {refCount}");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void BeyondMaxPfn(string fn, int pfn) => throw new ModelBugException($"{fn}: pfn {pfn} beyond max_pfn {TotalFrames}");
 
     /// <summary>__zone_watermark_ok() without highatomic/CMA: enough free pages after taking this
     /// block, and a free block of at least this order.</summary>

@@ -141,4 +141,30 @@ public sealed class FileFaultTests
         Assert.Equal(FaultResult.SigBus, k.Touch(b, 25));
         Assert.Equal(FaultResult.Ok, k.Touch(a, 3));
     }
+
+    [Fact]
+    public void ForkCopiesTheFileAndAnonPagesOfAPrivateMappingTableAtATime()
+    {
+        // 0123
+        // rwr.   a private file mapping: pages 0 and 2 read (page-cache pages), page 1 written
+        //        (do_cow_fault(): an anonymous copy, so the VMA has an anon_vma and fork copies
+        //        its PTEs). copy_pte_range() gives the child the same frames, 1 anon + 2 file,
+        //        the written page write-protected on both sides; the child's exit undoes it.
+        var (k, t) = NewMachine(options: new PagingOptions { FilePagesAssumedCached = true, FaultAroundBytes = 4096 });
+        Inode f = NewInode("/data/db", 4);
+        t.Mm().MapAt(0, 4, Rw, MapFlags.Private | MapFlags.Fixed, OpenFile(f));
+        k.Read(t, 0);
+        k.Touch(t, 1);
+        k.Read(t, 2);
+        Assert.Equal(("rwr.", "1/2/0"), (t.Ptes(0, 4), t.RssCounters()));
+        Mmsim.Process.Task c = k.Clone(t, 2, shareVm: false, thread: false, shareFiles: false);
+        k.Validate();
+        Assert.Equal(("rrr.", "rrr."), (t.Ptes(0, 4), c.Ptes(0, 4)));
+        Assert.Equal(("1/2/0", "1/2/0"), (t.RssCounters(), c.RssCounters()));
+        Assert.Equal((t.PfnAt(0), t.PfnAt(1), t.PfnAt(2)), (c.PfnAt(0), c.PfnAt(1), c.PfnAt(2)));
+        Assert.Equal(("2/3", "2/2"), (k.Counts(t.PfnAt(0)), k.Counts(t.PfnAt(1))));
+        k.Exit(c);
+        k.Validate();
+        Assert.Equal(("1/2", "1/1"), (k.Counts(t.PfnAt(0)), k.Counts(t.PfnAt(1))));
+    }
 }

@@ -128,6 +128,37 @@ public sealed class WalkTests
     }
 
     [Fact]
+    public void TheWalkWritesBackOnlyTheBitsThatAreClear()
+    {
+        // 01
+        // w.        column 0 written; the walk's write-back happens only when a bit it sets is clear
+        //   CR3 -> pgd -> pud -> pmd[i] -> pte[j]
+        //                        A cleared here: a read walk sets it again, leaves the leaf's D clear
+        var (k, t) = PagingKit.NewMachine();
+        t.Mm().MapAt(0, 2, Mm.MmKit.Rw);
+        Assert.Equal(FaultResult.Ok, k.Touch(t, 0));
+        MmPgtables pt = Tables(t);
+        int pmdTable = pt.Descend(Mm.MmKit.Col(0), pt.PmdLevel, alloc: false, out _);
+        int pmdIdx = pt.Geometry.Index(pt.PmdLevel, Mm.MmKit.Col(0));
+        ulong pmd = pt.Get(pmdTable, pmdIdx);
+        pt.Set(pmdTable, pmdIdx, pmd & ~Accessed);
+        pt.Set(Leaf(t, 0).Table, Leaf(t, 0).Idx, t.PteAt(0) & ~Dirty);
+        Assert.Equal(WalkFault.None, Walk(t.Mm(), Mm.MmKit.Col(0), AccessKind.Read).F);
+        Assert.Equal(pmd, pt.Get(pmdTable, pmdIdx));
+        Assert.Equal(Accessed, t.PteAt(0) & (Accessed | Dirty));
+        // Everything set already: a read walk changes nothing; a write walk sets the leaf's D.
+        ulong before = t.PteAt(0);
+        Assert.Equal(WalkFault.None, Walk(t.Mm(), Mm.MmKit.Col(0), AccessKind.Read).F);
+        Assert.Equal(before, t.PteAt(0));
+        var (tr, refs, f) = Walk(t.Mm(), Mm.MmKit.Col(0), AccessKind.Write);
+        Assert.Equal((WalkFault.None, 4, true), (f, refs, tr.Dirty));
+        Assert.Equal(before | Dirty, t.PteAt(0));
+        // 1 GiB further up nothing is mapped: the walk reads the PGD entry and the empty PUD entry.
+        var miss = Walk(t.Mm(), Mm.MmKit.Col(0) + (1UL << 30), AccessKind.Read);
+        Assert.Equal((WalkFault.NotPresent, 2), (miss.F, miss.Refs));
+    }
+
+    [Fact]
     public void EntryEncodings()
     {
         // pfn 0x1234 read-only user page, no exec: P|U|A|NX
