@@ -150,6 +150,9 @@ public sealed partial class PhysMem
     /// <summary>Blocks given back (any order).</summary>
     public long Frees { get; private set; }
 
+    /// <summary>Pages given back, counted per page (the PGFREE event).</summary>
+    public long PagesFreed { get; private set; }
+
     /// <summary>Allocations that found no zone with a suitable free block.</summary>
     public long AllocFailures { get; private set; }
 

@@ -37,6 +37,7 @@ public sealed partial class PhysMem
             {
                 PrepNewPage(pfn, order, gfp);
                 Allocations++;
+                zone.PagesAllocated += 1L << order;
                 return pfn;
             }
         }
@@ -112,6 +113,7 @@ public sealed partial class PhysMem
         }
         FreeOnePage(zone, pfn, order, toTail: false);
         Frees++;
+        PagesFreed += 1L << order;
     }
 
     private ref PageFrame CheckedFrame(int pfn, string fn)

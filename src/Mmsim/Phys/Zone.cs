@@ -53,6 +53,9 @@ public sealed class Zone
     /// <summary>NR_FREE_PAGES of the zone.</summary>
     public long FreePages { get; internal set; }
 
+    /// <summary>Pages handed out from this zone, counted per page (the PGALLOC_* events).</summary>
+    public long PagesAllocated { get; internal set; }
+
     /// <summary>min_wmark_pages().</summary>
     public long WatermarkMin { get; internal set; }
 
