@@ -49,7 +49,7 @@ public sealed record PagingOptions
 /// cache, the shared zero pages and the TLB seam. One per <see cref="Process.Kernel"/>; every mm
 /// with page tables belongs to one.
 /// </summary>
-public sealed class PagingMachine
+public sealed partial class PagingMachine
 {
     private readonly Dictionary<(string Name, ulong Index), int> _specialFrames = new();
 
@@ -90,8 +90,11 @@ public sealed class PagingMachine
     /// <summary>The huge zero folio (order 9), allocated on first use (get_huge_zero_folio()); -1 before.</summary>
     public int HugeZeroPfn { get; private set; } = -1;
 
-    /// <summary>Frames the machine itself holds (zero pages, vDSO pages): never returned.</summary>
-    public long KernelFrames => 1 + (HugeZeroPfn >= 0 ? 512 : 0) + _specialFrames.Count;
+    /// <summary>
+    /// Frames the machine itself holds: the zero pages and vDSO pages (never returned) and the
+    /// slab caches' pages (SLUB keeps a few empty slabs per cache after their objects are freed).
+    /// </summary>
+    public long KernelFrames => 1 + (HugeZeroPfn >= 0 ? 512 : 0) + _specialFrames.Count + SlabPages;
 
     /// <summary>The TLB layer told of every translation change; null: changes are only counted.</summary>
     public ITlbFlush? TlbFlush { get; set; }
@@ -113,6 +116,7 @@ public sealed class PagingMachine
     {
         var paging = new MmPaging(mm, this);
         mm.Paging = paging;
+        AllocMmObjects(mm);
         return paging;
     }
 

@@ -186,7 +186,7 @@ public sealed partial class MmPaging
             {
                 throw new ModelBugException($"validate: pfn {pfn} mapcount {f.MappedCount} but {maps} entries map it");
             }
-            if (f.RefCount == 0 || (f.Flags & (PageFlags.PageTable | PageFlags.Reserved)) != 0 || pfn == machine.HugeZeroPfn)
+            if (f.RefCount == 0 || (f.Flags & (PageFlags.PageTable | PageFlags.Reserved | PageFlags.Slab)) != 0 || pfn == machine.HugeZeroPfn)
             {
                 continue;
             }

@@ -25,6 +25,27 @@ public sealed partial class MmStruct
         DefFlags = p.DefFlags & VmFlags.NoHugePage;
     }
 
+    /// <summary>The mm_struct object (mm_cachep) and its cache, on a machine with slab caches.</summary>
+    internal (Slab.KmemCache Cache, long Addr)? SlabObject { get; set; }
+
+    /// <summary>
+    /// mmdrop(): drops a reference to the mm_struct itself; the last one frees it (__mmdrop():
+    /// the object goes back to the mm_struct cache).
+    /// </summary>
+    public void Mmdrop()
+    {
+        if (MmCount <= 0)
+        {
+            throw new ModelBugException("mmdrop: mm_count already 0");
+        }
+        MmCount--;
+        if (MmCount == 0 && SlabObject is { } obj)
+        {
+            obj.Cache.Free(obj.Addr);
+            SlabObject = null;
+        }
+    }
+
     /// <summary>exit_mmap(): removes every VMA (the paging layer frees their pages through the unmap hook).</summary>
     public void ExitMmap()
     {

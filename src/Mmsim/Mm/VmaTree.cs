@@ -21,6 +21,12 @@ public sealed partial class VmaTree
     /// <summary>Number of VMAs (the mm's map_count).</summary>
     public int Count { get; private set; }
 
+    /// <summary>
+    /// The vm_area_struct slab objects behind the VMAs, on a machine with slab caches: one is
+    /// allocated as a VMA enters the tree and freed as one leaves (vm_area_alloc()/vm_area_free()).
+    /// </summary>
+    internal Slab.SlabObjects? Objects { get; set; }
+
     /// <summary>The lowest VMA, or null.</summary>
     public Vma? First => _first;
 
@@ -131,6 +137,7 @@ public sealed partial class VmaTree
         }
         LinkList(prev, vma, next);
         Count++;
+        Objects?.Alloc();
         vma.GapBelow = vma.StartField - (prev is null ? 0 : prev.EndField);
         vma.MaxGap = vma.GapBelow;
         if (next is not null)
@@ -173,6 +180,7 @@ public sealed partial class VmaTree
         }
         UnlinkList(prev, vma, next);
         Count--;
+        Objects?.Free();
         vma.Left = vma.Right = vma.Parent = null;
         if (next is not null)
         {

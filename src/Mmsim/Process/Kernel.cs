@@ -123,6 +123,7 @@ public sealed partial class Kernel
         Paging?.Attach(mm);
         var task = new Task(pid, pid, mm, new FdTable());
         _tasks[pid] = task;
+        AllocTaskStruct(task);
         return task;
     }
 
@@ -197,6 +198,7 @@ public sealed partial class Kernel
             Fs = shareFs ? parent.Fs : parent.Fs.Copy(),
         };
         _tasks[childPid] = child;
+        AllocTaskStruct(child);
         return child;
     }
 
@@ -269,6 +271,7 @@ public sealed partial class Kernel
             return;
         }
         task.Exited = true;
+        FreeTaskStruct(task);
         if (task.Mm is not null)
         {
             Mmput(task.Mm);
@@ -296,7 +299,7 @@ public sealed partial class Kernel
         if (mm.MmUsers == 0)
         {
             mm.ExitMmap();
-            mm.MmCount--;
+            mm.Mmdrop();
         }
     }
 }

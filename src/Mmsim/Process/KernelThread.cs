@@ -22,6 +22,7 @@ public sealed partial class Kernel
         }
         var task = new Task(pid, pid, null, new FdTable()) { Comm = name.Length > 15 ? name[..15] : name };
         _tasks[pid] = task;
+        AllocTaskStruct(task);
         return task;
     }
 }

@@ -53,6 +53,9 @@ public sealed class Task
     /// <summary>task_cpu(): the CPU the task runs on or last ran on; -1 before it first runs.</summary>
     public int Cpu { get; internal set; } = -1;
 
+    /// <summary>The task_struct object (task_struct_cachep) on a machine with slab caches, else -1.</summary>
+    internal long SlabObject { get; set; } = -1;
+
     /// <summary>True for the thread-group leader.</summary>
     public bool IsLeader => Pid == Tgid;
 }

@@ -132,12 +132,5 @@ public sealed class Scheduler
     public static void Mmgrab(MmStruct mm) => mm.MmCount++;
 
     /// <summary>mmdrop(): drops a reference to the mm_struct; the last one frees it (__mmdrop()).</summary>
-    public static void Mmdrop(MmStruct mm)
-    {
-        if (mm.MmCount <= 0)
-        {
-            throw new ModelBugException("mmdrop: mm_count already 0");
-        }
-        mm.MmCount--;
-    }
+    public static void Mmdrop(MmStruct mm) => mm.Mmdrop();
 }
