@@ -39,7 +39,7 @@ public static class VmStatSnapshot
             return v;
         }
         PhysMem phys = paging.Phys;
-        v.SetFromPhys(phys);
+        v.SetFromPhys(phys, paging.Slabs);
         v[VmStatItem.PgallocDma] = phys.Zone(ZoneType.Dma).PagesAllocated;
         v[VmStatItem.PgallocDma32] = phys.Zone(ZoneType.Dma32).PagesAllocated;
         v[VmStatItem.PgallocNormal] = phys.Zone(ZoneType.Normal).PagesAllocated;

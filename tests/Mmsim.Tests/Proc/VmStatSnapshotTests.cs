@@ -68,5 +68,21 @@ public sealed class VmStatSnapshotTests
         Assert.Equal((512L, 1L, 1L), (v[VmStatItem.NrAnonPages], v[VmStatItem.NrAnonTransparentHugepages], v[VmStatItem.ThpFaultAlloc]));
     }
 
+    [Fact]
+    public void MeminfoOfTheMachineFollowsTheSnapshot()
+    {
+        var (k, t) = NewMachine();
+        t.Mm().MapAt(0, 4);
+        k.Touch(t, 0);
+        k.Touch(t, 1);
+        VmStat v = VmStatSnapshot.Of(k);
+        MeminfoValues m = MeminfoValues.Compute(k.Paging!.Phys, v, new MeminfoValues());
+        Assert.Equal((ulong)v[VmStatItem.NrFreePages] * 4, m[MeminfoLine.MemFree]);
+        Assert.Equal(8UL, m[MeminfoLine.AnonPages]);
+        // The slab pages of the task_struct, mm_struct and vm_area_struct objects.
+        Assert.Equal(17UL * 4, m[MeminfoLine.Slab]);
+        Assert.Contains("AnonPages:             8 kB\n", ProcMeminfo.Format(m), StringComparison.Ordinal);
+    }
+
     private static long Allocated(VmStat v) => v[VmStatItem.PgallocDma] + v[VmStatItem.PgallocDma32] + v[VmStatItem.PgallocNormal];
 }
