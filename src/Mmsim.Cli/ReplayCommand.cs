@@ -57,6 +57,7 @@ internal static class ReplayCommand
         string? procDir = null;
         string? cwd = null;
         bool assumeWrites = true;
+        bool paging = true;
         bool quiet = false;
         ReplayMode mode = ReplayMode.Check;
         for (int i = 0; i < args.Length; i++)
@@ -91,6 +92,12 @@ internal static class ReplayCommand
                 case "--no-assume-writes":
                     assumeWrites = false;
                     break;
+                case "--no-paging":
+                    paging = false;
+                    break;
+                case "--paging":
+                    paging = true;
+                    break;
                 default:
                     if (args[i].StartsWith('-'))
                     {
@@ -122,6 +129,7 @@ internal static class ReplayCommand
             AssumeWrites = assumeWrites,
             InitialCwd = cwd ?? meta.Cwd ?? Environment.CurrentDirectory,
             RecordedInodes = meta.Inodes,
+            Paging = paging ? Mmsim.Phys.PhysMemConfig.Default : null,
         };
         return Replay(() => OpenLog(trace), trace, root, procDir, mode, quiet, stdout, stderr, options);
     }
@@ -157,7 +165,8 @@ internal static class ReplayCommand
         }
         foreach (Divergence d in replayer.Divergences)
         {
-            stdout.WriteLine($"{Path.GetFileName(name)}:{d.Line}: pid {d.Pid} {d.Call}: recorded {Show(d.Recorded)}, model {Show(d.Model)}");
+            string what = d.Detail.Length > 0 ? d.Detail : $"recorded {Show(d.Recorded)}, model {Show(d.Model)}";
+            stdout.WriteLine($"{Path.GetFileName(name)}:{d.Line}: pid {d.Pid} {d.Call}: {what}");
         }
         if (!quiet)
         {

@@ -81,6 +81,7 @@ public sealed partial class Replayer
         "shmat" => ReplayCall.Shmat,
         "shmdt" => ReplayCall.Shmdt,
         "shmctl" => ReplayCall.Shmctl,
+        "getrusage" => ReplayCall.Getrusage,
         _ => ReplayCall.None,
     };
 
@@ -144,6 +145,8 @@ public sealed partial class Replayer
             case ReplayCall.Mincore when mm is not null:
                 InferFromMincore(mm, ev, a);
                 Compare(ev, mm.MincoreCheck(U(a, 0), U(a, 1)));
+                CompareVector(mm, ev, U(a, 0));
+                ApplyPlannedTouches(mm, ev.Line);
                 return true;
             case ReplayCall.Shmget:
                 ReplayShmget(ev, a);
@@ -159,6 +162,9 @@ public sealed partial class Replayer
                 {
                     Kernel.ShmRmid(I(a, 0));
                 }
+                return true;
+            case ReplayCall.Getrusage:
+                ReplayGetrusage(task, ev, a);
                 return true;
             case ReplayCall.Syscall0x1ce or ReplayCall.Mseal when mm is not null:
                 Compare(ev, mm.Mseal(U(a, 0), U(a, 1), U(a, 2)));
