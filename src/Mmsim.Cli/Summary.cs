@@ -26,7 +26,8 @@ internal static class Summary
         foreach (ProcSnapshot s in r.Snapshots.Values)
         {
             int vmas = s.Maps.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1;
-            o.WriteLine($"  pid {s.Pid}: {vmas} VMAs at exit");
+            string rss = r.Kernel.Paging is not null ? string.Create(ci, $", RSS {s.RssPages * 4} kB (model)") : "";
+            o.WriteLine($"  pid {s.Pid}: {vmas} VMAs at exit{rss}");
         }
         var names = new List<KeyValuePair<string, long>>(r.CallsByName);
         names.Sort((a, b) => b.Value != a.Value ? b.Value.CompareTo(a.Value) : string.CompareOrdinal(a.Key, b.Key));
@@ -37,6 +38,11 @@ internal static class Summary
         }
         o.WriteLine();
         o.WriteLine(string.Create(ci, $"skipped (no model): {r.CallsSkipped} calls"));
+        if (r.Kernel.Paging is not null)
+        {
+            o.WriteLine(string.Create(ci,
+                $"paging: 24 GiB machine; file pages assumed cached (the host's page cache decided them: file-backed mincore bytes not compared); {r.FaultsInferred} page touches inferred from mincore vectors and SIGSEGVs, {r.AnonVmasAssumed} anon_vmas from assumed writes (no page); {r.VectorsCompared} vectors compared, {r.RusageCompared} getrusage windows compared ({r.RusageSkipped} skipped: other calls or inferred touches in between)"));
+        }
         double secs = Math.Max(elapsed.TotalSeconds, 1e-9);
         string passes = r.Passes > 1 ? string.Create(ci, $" ({r.Passes} passes: touch evidence found, {r.FaultsInferred} faults inferred)") : "";
         o.WriteLine(string.Create(ci, $"time: {elapsed.TotalMilliseconds:F1} ms, {r.Lines * r.Passes / secs:F0} lines/s{passes}"));

@@ -206,7 +206,28 @@ public sealed partial class Replayer
         {
             return;
         }
-        var snap = new ProcSnapshot(task.Tgid, ProcMaps.Format(task.Mm));
+        MmStruct mm = task.Mm;
+        var snap = new ProcSnapshot(task.Tgid, ProcMaps.Format(mm)) { RssPages = mm.Paging?.Rss ?? 0 };
+        if (_options.ProcFiles)
+        {
+            RssStat rss = RssStat.Of(mm);
+            int threads = 0;
+            foreach (Process.Task t in Kernel.Tasks.Values)
+            {
+                if (t.Tgid == task.Tgid && !t.Exited)
+                {
+                    threads++;
+                }
+            }
+            Process.Task leader = Kernel.Find(task.Tgid) ?? task;
+            snap = snap with
+            {
+                Smaps = ProcSmaps.Format(mm, (Vma v, ref MemSizeStats mss) => SmapsGather.Gather(mm, v, ref mss), SmapsConfig.Reference),
+                SmapsRollup = ProcSmapsRollup.Format(mm, (Vma v, ref MemSizeStats mss) => SmapsGather.Gather(mm, v, ref mss)),
+                Status = ProcStatus.Format(TaskStatusRecord.ForTask(leader, Math.Max(threads, 1)), mm, rss),
+                Statm = ProcStatm.Format(mm, rss),
+            };
+        }
         _snapshots[task.Tgid] = snap;
         OnSnapshot?.Invoke(snap);
     }
