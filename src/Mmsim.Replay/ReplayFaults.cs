@@ -92,8 +92,22 @@ public sealed partial class Replayer
             if (mm.Fault(page, write) == FaultResult.Ok)
             {
                 FaultsInferred++;
+                NoteInferred(mm, page);
             }
         }
+    }
+
+    // Pages each mm was given by inferred touches (the program's instructions, as evidence shows them).
+    private readonly Dictionary<MmStruct, HashSet<ulong>> _inferredPages = new(ReferenceEqualityComparer.Instance);
+
+    private void NoteInferred(MmStruct mm, ulong page)
+    {
+        if (!_inferredPages.TryGetValue(mm, out HashSet<ulong>? set))
+        {
+            set = new HashSet<ulong>();
+            _inferredPages[mm] = set;
+        }
+        set.Add(page & ~Page.OffsetMask);
     }
 
     /// <summary>The touches the first pass placed right after this line (a vector that showed their pages absent).</summary>
@@ -232,6 +246,7 @@ public sealed partial class Replayer
             return false;
         }
         FaultsInferred++;
+        NoteInferred(mm, page);
         return true;
     }
 }

@@ -64,6 +64,10 @@ public sealed record ProcSnapshot(int Pid, string Maps)
     /// <summary>/proc/PID/statm (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
     public string? Statm { get; init; }
 
+    /// <summary>Pages the replay faulted in for touches it inferred (mincore vectors, SIGSEGV lines): the program's
+    /// instructions, not its calls. Sorted; with <see cref="ReplayOptions.ProcFiles"/> only.</summary>
+    public IReadOnlyList<ulong> InferredPages { get; init; } = [];
+
     /// <summary>RSS of the process in pages (the model's rss_stat; 0 without page tables).</summary>
     public long RssPages { get; init; }
 }

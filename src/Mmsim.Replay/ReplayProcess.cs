@@ -91,6 +91,11 @@ public sealed partial class Replayer
             // The child's memory appears at this line: what its vectors show it touched (or
             // inherited resident) is applied here in a second pass.
             CopyOrigins(parentMm, mm, line);
+            if (_inferredPages.TryGetValue(parentMm, out HashSet<ulong>? inherited))
+            {
+                // Pages the parent's instructions touched come to the child with the fork.
+                _inferredPages[mm] = new HashSet<ulong>(inherited);
+            }
         }
         return child;
     }

@@ -226,6 +226,7 @@ public sealed partial class Replayer
                 SmapsRollup = ProcSmapsRollup.Format(mm, (Vma v, ref MemSizeStats mss) => SmapsGather.Gather(mm, v, ref mss)),
                 Status = ProcStatus.Format(TaskStatusRecord.ForTask(leader, Math.Max(threads, 1)), mm, rss),
                 Statm = ProcStatm.Format(mm, rss),
+                InferredPages = _inferredPages.TryGetValue(mm, out HashSet<ulong>? pages) ? pages.Order().ToList() : [],
             };
         }
         _snapshots[task.Tgid] = snap;
