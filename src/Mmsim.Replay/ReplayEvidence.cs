@@ -16,6 +16,10 @@ public sealed class TouchEvidence
     /// (each touch happened somewhere between the two lines).</summary>
     public Dictionary<long, long> FirstSeen { get; } = new();
 
+    /// <summary>Lines of fork/clone calls that gave a child its own copy of memory: a touch placed
+    /// there was the parent's, at some time before the fork.</summary>
+    public HashSet<long> ForkLines { get; } = new();
+
     /// <summary>True when the evidence would change a replay.</summary>
     public bool Any => Touched.Count > 0 || Untouched.Count > 0;
 }
@@ -33,6 +37,9 @@ internal readonly record struct Origin(ulong Start, ulong End, long Line)
 public sealed partial class Replayer
 {
     private readonly Dictionary<MmStruct, List<Origin>> _origins = new(ReferenceEqualityComparer.Instance);
+
+    // Origins (mapping lines) some page of which a vector has shown, resident or not.
+    private readonly HashSet<long> _shownOrigins = new();
 
     // (origin line, page) -> the line of the last vector that showed the page absent.
     private readonly Dictionary<(long, ulong), long> _lastAbsent = new();
@@ -113,6 +120,7 @@ public sealed partial class Replayer
             }
         }
         _origins[child] = copy;
+        Evidence.ForkLines.Add(line);
         if (_plan is not null && _plan.Touched.TryGetValue(line, out List<ulong>? pages))
         {
             foreach (ulong page in pages)
@@ -138,6 +146,7 @@ public sealed partial class Replayer
             {
                 continue;
             }
+            _shownOrigins.Add(line);
             if ((_vector[i] & 1) != 0)
             {
                 if (_modelVector.Count > i && _modelVector[i] != 0)

@@ -104,6 +104,20 @@ public sealed partial class Replayer
             // A program that reshapes memory it mapped has been using it.
             FlushAssumedWrites(mm, U(a, 0), U(a, 0) + Page.Align(U(a, 1)));
         }
+        if (_rusage.Count > 0 && mm is not null)
+        {
+            switch (call)
+            {
+                case ReplayCall.Mlock:
+                case ReplayCall.Mlock2 when (F(a, 2, FlagTables.Mlock) & MmStruct.MlockOnFault) == 0:
+                case ReplayCall.Madvise when F(a, 2, FlagTables.Madvise) is Madv.PopulateRead or Madv.PopulateWrite:
+                    NotePopulate(task, mm, U(a, 0) & ~Page.OffsetMask, U(a, 0) + Page.Align(U(a, 1) + (U(a, 0) & Page.OffsetMask)));
+                    break;
+                case ReplayCall.Mlockall when (F(a, 0, FlagTables.Mcl) & (MmStruct.MclCurrent | MmStruct.MclOnFault)) == MmStruct.MclCurrent:
+                    NotePopulate(task, mm, 0, ulong.MaxValue);
+                    break;
+            }
+        }
         switch (call)
         {
             case ReplayCall.Mmap when mm is not null:

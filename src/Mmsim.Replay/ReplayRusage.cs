@@ -13,8 +13,9 @@ namespace Mmsim.Replay;
 /// assumed writes carried out for them, a checked SIGSEGV), so
 /// <see cref="Process.Task.MinFlt"/> is what the log lets the model know of the task's faults.
 /// <para>
-/// getrusage(RUSAGE_SELF) reports the whole thread group. Between two such calls of a process
-/// whose every line in between (of any of its threads) is a <em>memory call</em>: mmap, munmap,
+/// getrusage(RUSAGE_SELF) reports the whole thread group, RUSAGE_THREAD the calling thread.
+/// Between two such calls of a process (of a thread) whose every line in between (of any of its
+/// threads; of that thread) is a <em>memory call</em>: mmap, munmap,
 /// mprotect, madvise, mincore, mlock, mlock2, mlockall, munlock, munlockall, mremap, brk, msync,
 /// mseal, or a call that failed with EBADF (fdget() fails before any user memory is read; the
 /// scenario programs label their steps with write(-1, ...)), the only faults are those of these
@@ -48,6 +49,7 @@ public sealed partial class Replayer
         public long ModelMin;
         public long ModelMaj;
         public bool Clean;
+        public bool Unknown;
         public long Line;
     }
 
@@ -82,16 +84,68 @@ public sealed partial class Replayer
             w.ModelMin += min;
             w.ModelMaj += maj;
         }
+        if (_rusage.TryGetValue(ThreadKey(task), out RusageWindow? tw))
+        {
+            tw.ModelMin += min;
+            tw.ModelMaj += maj;
+        }
     }
 
     /// <summary>A line of the process that is not a memory call ends its clean window.</summary>
     private void NoteCallForRusage(Process.Task task, ReplayCall call, in StraceEvent ev)
     {
-        if (_rusage.TryGetValue(task.Tgid, out RusageWindow? w) && w.Clean && !IsMemoryCall(call, ev))
+        if (IsMemoryCall(call, ev))
+        {
+            return;
+        }
+        if (_rusage.TryGetValue(task.Tgid, out RusageWindow? w))
         {
             w.Clean = false;
         }
+        if (_rusage.TryGetValue(ThreadKey(task), out RusageWindow? tw))
+        {
+            tw.Clean = false;
+        }
     }
+
+    /// <summary>
+    /// Before a call that faults in memory it did not just create (mlock, mlock2 and mlockall
+    /// without the on-fault flag, MADV_POPULATE_READ/WRITE over [start, end)): when part of the
+    /// range was mapped before the open window began and no vector has shown its pages since,
+    /// how many of its pages the program's instructions had already faulted in is unknown, and
+    /// so is the call's fault count: the window is not compared.
+    /// </summary>
+    private void NotePopulate(Process.Task task, MmStruct mm, ulong start, ulong end)
+    {
+        _rusage.TryGetValue(task.Tgid, out RusageWindow? w);
+        _rusage.TryGetValue(ThreadKey(task), out RusageWindow? tw);
+        if (w is null && tw is null)
+        {
+            return;
+        }
+        long from = Math.Min(w?.Line ?? long.MaxValue, tw?.Line ?? long.MaxValue);
+        for (Vma? v = mm.Vmas.FindIntersection(start, end); v is not null && v.Start < end; v = v.Next)
+        {
+            ulong s = Math.Max(v.Start, start);
+            ulong e = Math.Min(v.End, end);
+            for (ulong page = s; page < e; page += Page.Size)
+            {
+                long origin = OriginLine(mm, page, out _);
+                if (origin == 0 || (origin < from && !_shownOrigins.Contains(origin)))
+                {
+                    (w ?? tw)!.Unknown = true;
+                    if (tw is not null)
+                    {
+                        tw.Unknown = true;
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>The window key of RUSAGE_THREAD for a task (RUSAGE_SELF windows are keyed by tgid).</summary>
+    private static int ThreadKey(Process.Task task) => -task.Pid - 1;
 
     private static bool IsMemoryCall(ReplayCall call, in StraceEvent ev)
     {
@@ -109,15 +163,18 @@ public sealed partial class Replayer
     /// <summary>getrusage(RUSAGE_SELF): compares the fault counts since the previous one when the window is clean.</summary>
     private void ReplayGetrusage(Process.Task task, in StraceEvent ev, in ArgList a)
     {
-        if (!ev.HasResult || ev.Result != 0 || a.Count < 2 || !a.Raw(0).SequenceEqual("RUSAGE_SELF")
+        bool self = a.Count >= 2 && a.Raw(0).SequenceEqual("RUSAGE_SELF");
+        bool thread = a.Count >= 2 && a.Raw(0).SequenceEqual("RUSAGE_THREAD");
+        if (!ev.HasResult || ev.Result != 0 || !(self || thread)
             || !a.TryGetStructField(1, "ru_minflt", out ReadOnlySpan<char> minText) || !ArgList.TryParseNumber(minText, out long min)
             || !a.TryGetStructField(1, "ru_majflt", out ReadOnlySpan<char> majText) || !ArgList.TryParseNumber(majText, out long maj))
         {
             return;
         }
-        if (_rusage.TryGetValue(task.Tgid, out RusageWindow? w) && Kernel.Paging is not null)
+        int key = self ? task.Tgid : ThreadKey(task);
+        if (_rusage.TryGetValue(key, out RusageWindow? w) && Kernel.Paging is not null)
         {
-            if (w.Clean && !InferredAcross(w.Line, ev.Line))
+            if (w.Clean && !w.Unknown && !InferredAcross(w.Line, ev.Line))
             {
                 RusageCompared++;
                 long recMin = min - w.MinFlt;
@@ -141,13 +198,14 @@ public sealed partial class Replayer
         else
         {
             w = new RusageWindow();
-            _rusage[task.Tgid] = w;
+            _rusage[key] = w;
         }
         w.MinFlt = min;
         w.MajFlt = maj;
         w.ModelMin = 0;
         w.ModelMaj = 0;
         w.Clean = true;
+        w.Unknown = false;
         w.Line = ev.Line;
     }
 
@@ -168,6 +226,12 @@ public sealed partial class Replayer
         {
             long apply = kv.Key;
             long seen = kv.Value;
+            if (_plan.ForkLines.Contains(apply))
+            {
+                // Applied to the child at the fork, but made by the parent at some time before it.
+                seen = apply;
+                apply = 0;
+            }
             bool overlaps = apply < to && seen > from;
             bool inside = apply >= from && seen <= to;
             if (overlaps && !inside)
