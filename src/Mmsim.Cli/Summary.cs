@@ -41,7 +41,7 @@ internal static class Summary
         if (r.Kernel.Paging is not null)
         {
             o.WriteLine(string.Create(ci,
-                $"paging: 24 GiB machine; file pages assumed cached (the host's page cache decided them: file-backed mincore bytes not compared); {r.FaultsInferred} page touches inferred from mincore vectors and SIGSEGVs, {r.AnonVmasAssumed} anon_vmas from assumed writes (no page); {r.VectorsCompared} vectors compared, {r.RusageCompared} getrusage windows compared ({r.RusageSkipped} skipped: other calls or inferred touches in between)"));
+                $"paging: 24 GiB machine; file pages assumed cached (the host's page cache decided them: file-backed mincore bytes not compared); {r.FaultsInferred} page touches inferred from mincore vectors and SIGSEGVs, {r.AnonVmasAssumed} anon_vmas from assumed writes (no page); {r.VectorsCompared} vectors compared, {r.RusageCompared} getrusage windows compared ({r.RusageSkipped} left out: the log does not determine them)"));
         }
         double secs = Math.Max(elapsed.TotalSeconds, 1e-9);
         string passes = r.Passes > 1 ? string.Create(ci, $" ({r.Passes} passes: touch evidence found, {r.FaultsInferred} faults inferred)") : "";

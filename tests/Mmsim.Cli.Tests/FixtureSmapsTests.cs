@@ -13,7 +13,7 @@ namespace Mmsim.Cli.Tests;
 /// (a mincore vector or a SIGSEGV showing the program's own loads and stores). The program's
 /// instructions may still have touched such a VMA where the log shows nothing: those are the
 /// pages no log can determine, so the comparison counts them as mismatches rather than hiding
-/// them. Fields: Rss, Anonymous, AnonHugePages, Locked, VmFlags.
+/// them. Fields: Rss, Anonymous, AnonHugePages, Locked, THPeligible, VmFlags.
 /// </para>
 /// <para>
 /// status: VmLck, VmData, VmExe, VmLib and VmSize less VmStk depend on the VMAs the calls made and
@@ -25,7 +25,7 @@ namespace Mmsim.Cli.Tests;
 /// </summary>
 public sealed class FixtureSmapsTests
 {
-    private static readonly string[] s_smapsFields = ["Rss", "Anonymous", "AnonHugePages", "Locked", "VmFlags"];
+    private static readonly string[] s_smapsFields = ["Rss", "Anonymous", "AnonHugePages", "Locked", "THPeligible", "VmFlags"];
     private static readonly string[] s_statusFields = ["VmSize-VmStk", "VmLck", "VmData", "VmExe", "VmLib"];
     private static readonly string[] s_measuredFields = ["VmPeak", "VmStk", "VmPTE"];
 
