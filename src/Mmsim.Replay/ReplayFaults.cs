@@ -173,6 +173,10 @@ public sealed partial class Replayer
     {
         long origin = originLine != 0 ? originLine : line;
         OriginsOf(mm).Add(new Origin(start, start + Page.Align(len), origin));
+        if (_rusage.Count > 0 && mm.Vmas.Lookup(start) is { } fresh && (fresh.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write)
+        {
+            _freshWritable.Add(origin);
+        }
         bool touched = false;
         if (_plan is not null && _plan.Touched.TryGetValue(origin, out List<ulong>? pages))
         {

@@ -27,18 +27,8 @@ public sealed class FixturePagingTests
         var host = new HostFileSystem(Directory.Exists(root) ? root : null);
         Replayer replayer = Replayer.RunWithEvidence(() => new Replayer(host, ReplayMode.Check, options: options),
             () => new StreamReader(trace), "trace.log");
-        // The one getrusage window the model does not explain (README "What the log cannot
-        // show"): s14 line 86, one fault more than its calls take (measured on the reference
-        // kernel: every call in it takes what the model says; the extra fault is the program's,
-        // most likely an instruction fetch from a libc text page not yet mapped).
-        int rusage = 0;
-        foreach (Divergence d in replayer.Divergences)
-        {
-            Assert.True(d.Call == "getrusage", $"{name}:{d.Line}: {d.Call} {d.Detail}");
-            rusage++;
-        }
-        int known = name == "s14_mlock_madv_flags" ? 1 : 0;
-        Assert.True(rusage <= known, $"{name}: {rusage} getrusage divergences, {known} known");
+        Assert.Empty(replayer.Divergences);
+
         replayer.Kernel.Validate();
         Fault.PagingMachine m = replayer.Kernel.Paging!;
         Assert.True(m.Phys.Allocations > 0);
