@@ -32,7 +32,9 @@ public sealed record ReplayOptions
 
     /// <summary>
     /// RAM for a replay with page tables and demand paging (every file page taken as cached:
-    /// the host's page cache decided); null (the default): only the VMA layer is modelled.
+    /// the host's page cache decided); null (the default here; `mmsim replay` gives the reference
+    /// machine's 24 GiB unless --no-paging): only the VMA layer is modelled. With page tables the
+    /// replay also compares mincore vectors over anonymous memory and getrusage fault counts.
     /// </summary>
     public Mmsim.Phys.PhysMemConfig? Paging { get; init; }
 

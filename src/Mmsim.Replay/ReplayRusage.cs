@@ -21,11 +21,11 @@ namespace Mmsim.Replay;
 /// scenario programs label their steps with write(-1, ...)), the only faults are those of these
 /// calls and of the program's own instructions between them. The difference of ru_minflt and of
 /// ru_majflt is compared with the faults the model took for those lines; a difference is a
-/// divergence. Instructions can touch memory no call mentions (a loop writing a buffer between two
-/// getrusage calls): where the log shows such touches only as resident pages of a later mincore
-/// vector, the replay applies them at the call that mapped the pages (ReplayEvidence.cs), so an
-/// interval is compared only when each such touch certainly falls inside or outside it (see
-/// <see cref="InferredAcross"/>).
+/// divergence. Instructions can touch memory no call mentions, so a window is compared only
+/// when the log determines its count: each touch inferred from a vector certainly falls inside
+/// or outside it (<see cref="InferredAcross"/>), no call in it faults in older memory whose state
+/// no vector showed (<see cref="NotePopulate"/>), and no call in it maps private writable memory
+/// that no vector shows before it ends (<see cref="FreshMemoryUnshown"/>).
 /// </para>
 /// </summary>
 public sealed partial class Replayer
@@ -38,13 +38,13 @@ public sealed partial class Replayer
     /// <summary>getrusage() pairs of one process compared with the model (memory calls only in between).</summary>
     public long RusageCompared { get; private set; }
 
-    /// <summary>getrusage() pairs skipped: a call other than a memory call came between them.</summary>
+    /// <summary>getrusage() pairs left out: the log does not determine their fault count (see the class remarks).</summary>
     public long RusageSkipped { get; private set; }
 
     /// <summary>mincore() vectors compared page by page over anonymous memory.</summary>
     public long VectorsCompared { get; private set; }
 
-    /// <summary>Per thread group, the state since its last getrusage(RUSAGE_SELF).</summary>
+    /// <summary>Per thread group (RUSAGE_SELF) or thread (RUSAGE_THREAD), the state since its last getrusage.</summary>
     private sealed class RusageWindow
     {
         public long MinFlt;
@@ -182,7 +182,7 @@ public sealed partial class Replayer
         }
     }
 
-    /// <summary>getrusage(RUSAGE_SELF): compares the fault counts since the previous one when the window is clean.</summary>
+    /// <summary>getrusage(RUSAGE_SELF or RUSAGE_THREAD): compares the fault counts since the previous one when the log determines them.</summary>
     private void ReplayGetrusage(Process.Task task, in StraceEvent ev, in ArgList a)
     {
         bool self = a.Count >= 2 && a.Raw(0).SequenceEqual("RUSAGE_SELF");

@@ -28,7 +28,6 @@ public sealed class FixturePagingTests
         Replayer replayer = Replayer.RunWithEvidence(() => new Replayer(host, ReplayMode.Check, options: options),
             () => new StreamReader(trace), "trace.log");
         Assert.Empty(replayer.Divergences);
-
         replayer.Kernel.Validate();
         Fault.PagingMachine m = replayer.Kernel.Paging!;
         Assert.True(m.Phys.Allocations > 0);
