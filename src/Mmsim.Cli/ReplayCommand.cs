@@ -9,7 +9,7 @@ internal static class ReplayCommand
 {
     public const string Help = """
         Usage: mmsim replay TRACE [--check | --follow] [--root DIR] [--proc-dir DIR] [--cwd DIR]
-                                  [--no-assume-writes] [--quiet]
+                                  [--no-assume-writes] [--no-paging] [--quiet]
 
         Replays an `strace -f` log on the model: every memory, file and process call is applied
         and its result compared with the recorded one. Each call that differs is printed with its
@@ -25,7 +25,12 @@ internal static class ReplayCommand
                              exec's random heap start, mmap base and PIE load bias are read off
                              the first brk, mmap and RELRO mprotect (the stack top stays put)
           --root DIR         look files up under DIR first (each fixture has a root/), then on the host
-          --proc-dir DIR     write DIR/PID/maps for each process when it enters exit_group
+          --proc-dir DIR     write DIR/PID/{maps,smaps,smaps_rollup,status,statm} of each process
+                             as it enters exit_group (status: memory lines from the model, the
+                             others - ids, signals, capabilities, context switches - defaults)
+          --no-paging        model only the VMA layer (no page tables: no RSS, no vector or
+                             getrusage checks); by default a 24 GiB machine with demand paging,
+                             every page inside a regular file taken as cached
           --cwd DIR          the directory the program started in, for relative paths (default:
                              the recorder's processes.json beside TRACE, else the current one)
           --no-assume-writes the program's own loads and stores are not in the log; by default
@@ -57,6 +62,7 @@ internal static class ReplayCommand
         string? procDir = null;
         string? cwd = null;
         bool assumeWrites = true;
+        bool paging = true;
         bool quiet = false;
         ReplayMode mode = ReplayMode.Check;
         for (int i = 0; i < args.Length; i++)
@@ -91,6 +97,12 @@ internal static class ReplayCommand
                 case "--no-assume-writes":
                     assumeWrites = false;
                     break;
+                case "--no-paging":
+                    paging = false;
+                    break;
+                case "--paging":
+                    paging = true;
+                    break;
                 default:
                     if (args[i].StartsWith('-'))
                     {
@@ -122,6 +134,8 @@ internal static class ReplayCommand
             AssumeWrites = assumeWrites,
             InitialCwd = cwd ?? meta.Cwd ?? Environment.CurrentDirectory,
             RecordedInodes = meta.Inodes,
+            Paging = paging ? Mmsim.Phys.PhysMemConfig.Default : null,
+            ProcFiles = procDir is not null,
         };
         return Replay(() => OpenLog(trace), trace, root, procDir, mode, quiet, stdout, stderr, options);
     }
@@ -157,7 +171,8 @@ internal static class ReplayCommand
         }
         foreach (Divergence d in replayer.Divergences)
         {
-            stdout.WriteLine($"{Path.GetFileName(name)}:{d.Line}: pid {d.Pid} {d.Call}: recorded {Show(d.Recorded)}, model {Show(d.Model)}");
+            string what = d.Detail.Length > 0 ? d.Detail : $"recorded {Show(d.Recorded)}, model {Show(d.Model)}";
+            stdout.WriteLine($"{Path.GetFileName(name)}:{d.Line}: pid {d.Pid} {d.Call}: {what}");
         }
         if (!quiet)
         {
@@ -187,14 +202,26 @@ internal static class ReplayCommand
         return args[++i];
     }
 
-    /// <summary>Writes DIR/PID/maps atomically (a temporary file renamed into place).</summary>
+    /// <summary>Writes DIR/PID/{maps,smaps,smaps_rollup,status,statm}, each atomically (a temporary file renamed into place).</summary>
     private static void WriteSnapshot(string dir, ProcSnapshot snap)
     {
         string pidDir = Path.Combine(dir, snap.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(pidDir);
-        string target = Path.Combine(pidDir, "maps");
+        WriteAtomically(Path.Combine(pidDir, "maps"), snap.Maps);
+        WriteAtomically(Path.Combine(pidDir, "smaps"), snap.Smaps);
+        WriteAtomically(Path.Combine(pidDir, "smaps_rollup"), snap.SmapsRollup);
+        WriteAtomically(Path.Combine(pidDir, "status"), snap.Status);
+        WriteAtomically(Path.Combine(pidDir, "statm"), snap.Statm);
+    }
+
+    private static void WriteAtomically(string target, string? text)
+    {
+        if (text is null)
+        {
+            return;
+        }
         string tmp = target + ".tmp";
-        File.WriteAllText(tmp, snap.Maps);
+        File.WriteAllText(tmp, text);
         File.Move(tmp, target, overwrite: true);
     }
 }

@@ -63,7 +63,8 @@ internal enum ReplayCall
     Shmat,
     Shmdt,
     Shmctl,
+    Getrusage,
 
     /// <summary>The highest kind (keep it on the last one).</summary>
-    Last = Shmctl,
+    Last = Getrusage,
 }

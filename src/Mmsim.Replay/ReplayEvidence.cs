@@ -5,11 +5,20 @@ namespace Mmsim.Replay;
 /// <summary>What mincore vectors showed about the pages each mapping call created.</summary>
 public sealed class TouchEvidence
 {
-    /// <summary>Pages seen resident, by the line of the call that mapped them.</summary>
+    /// <summary>Pages seen resident, by the line after which they were touched: the call that mapped them, or the last
+    /// mincore whose vector showed them absent.</summary>
     public Dictionary<long, List<ulong>> Touched { get; } = new();
 
     /// <summary>Lines whose memory a vector showed untouched (and never discarded before).</summary>
     public HashSet<long> Untouched { get; } = new();
+
+    /// <summary>For each line in <see cref="Touched"/>, the line of the last vector that first showed one of its pages resident
+    /// (each touch happened somewhere between the two lines).</summary>
+    public Dictionary<long, long> FirstSeen { get; } = new();
+
+    /// <summary>Lines of fork/clone calls that gave a child its own copy of memory: a touch placed
+    /// there was the parent's, at some time before the fork.</summary>
+    public HashSet<long> ForkLines { get; } = new();
 
     /// <summary>True when the evidence would change a replay.</summary>
     public bool Any => Touched.Count > 0 || Untouched.Count > 0;
@@ -28,6 +37,12 @@ internal readonly record struct Origin(ulong Start, ulong End, long Line)
 public sealed partial class Replayer
 {
     private readonly Dictionary<MmStruct, List<Origin>> _origins = new(ReferenceEqualityComparer.Instance);
+
+    // Origins (mapping lines) some page of which a vector has shown, resident or not.
+    private readonly HashSet<long> _shownOrigins = new();
+
+    // (origin line, page) -> the line of the last vector that showed the page absent.
+    private readonly Dictionary<(long, ulong), long> _lastAbsent = new();
     private TouchEvidence? _plan;
 
     /// <summary>The evidence this replay gathered (a second replay can be given it as its plan).</summary>
@@ -105,6 +120,7 @@ public sealed partial class Replayer
             }
         }
         _origins[child] = copy;
+        Evidence.ForkLines.Add(line);
         if (_plan is not null && _plan.Touched.TryGetValue(line, out List<ulong>? pages))
         {
             foreach (ulong page in pages)
@@ -115,7 +131,7 @@ public sealed partial class Replayer
     }
 
     /// <summary>Records what a successful mincore vector says about each page's origin.</summary>
-    private void GatherEvidence(MmStruct mm, ulong start)
+    private void GatherEvidence(MmStruct mm, ulong start, long seenLine)
     {
         for (int i = 0; i < _vector.Count; i++)
         {
@@ -130,20 +146,36 @@ public sealed partial class Replayer
             {
                 continue;
             }
+            _shownOrigins.Add(line);
             if ((_vector[i] & 1) != 0)
             {
-                if (!Evidence.Touched.TryGetValue(line, out List<ulong>? pages))
+                if (_modelVector.Count > i && _modelVector[i] != 0)
+                {
+                    // Already resident in the model: a call (MAP_POPULATE, mlock, MADV_POPULATE_*) explains it.
+                    continue;
+                }
+                // Touched after the mapping call and after the last vector that showed the page
+                // absent: applied right after the later of the two.
+                long apply = _lastAbsent.TryGetValue((line, page), out long absent) ? absent : line;
+                if (!Evidence.Touched.TryGetValue(apply, out List<ulong>? pages))
                 {
                     pages = new List<ulong>();
-                    Evidence.Touched[line] = pages;
+                    Evidence.Touched[apply] = pages;
                 }
+                Evidence.FirstSeen[apply] = Math.Max(seenLine, Evidence.FirstSeen.GetValueOrDefault(apply));
                 if (pages.Count == 0 || pages[^1] != page)
                 {
                     pages.Add(page);
                 }
             }
-            else if (!discarded)
+            else
             {
+                _lastAbsent[(line, page)] = seenLine;
+                if (discarded)
+                {
+                    continue;
+                }
+
                 // Not resident now: not touched since the range was made, and in a forked child
                 // not touched by the parent before the fork either (its pages would be shared).
                 Evidence.Untouched.Add(line);

@@ -26,8 +26,29 @@ namespace Mmsim.Replay;
 public sealed partial class Replayer
 {
     private readonly List<long> _vector = new();
+
+    // The model's own vector for the range of the mincore being replayed, before any touch is
+    // inferred from it (empty without page tables): pages resident there are explained by calls.
+    private readonly List<byte> _modelVector = new();
+
+    private void ModelVector(MmStruct mm, ulong start)
+    {
+        _modelVector.Clear();
+        if (mm.Paging is null || _vector.Count == 0)
+        {
+            return;
+        }
+        byte[] vec = new byte[_vector.Count];
+        if (mm.Mincore(start, (ulong)_vector.Count << Page.Shift, vec) == 0)
+        {
+            _modelVector.AddRange(vec);
+        }
+    }
     private const int MaxPendingWrites = 4096;
     private readonly List<(MmStruct Mm, ulong Addr, ulong End)> _assumedWrites = new();
+
+    /// <summary>anon_vmas given to VMAs for assumed writes (no page faulted in).</summary>
+    public long AnonVmasAssumed { get; private set; }
 
     /// <summary>Faults inferred from the log and applied to the model.</summary>
     public long FaultsInferred { get; private set; }
@@ -40,10 +61,11 @@ public sealed partial class Replayer
         {
             return;
         }
-        GatherEvidence(mm, (ulong)start);
+        ModelVector(mm, (ulong)start);
+        GatherEvidence(mm, (ulong)start, ev.Line);
         for (int i = 0; i < _vector.Count; i++)
         {
-            if ((_vector[i] & 1) == 0)
+            if ((_vector[i] & 1) == 0 || (_modelVector.Count > i && _modelVector[i] != 0))
             {
                 continue;
             }
@@ -60,16 +82,42 @@ public sealed partial class Replayer
                     continue;
                 }
             }
-            else if (!vma.IsAnonymous || vma.AnonVma is not null)
+            else if (!vma.IsAnonymous || (vma.AnonVma is not null && mm.Paging is null))
             {
-                // Page-cache residency says nothing of this process; a VMA with an anon_vma
-                // already shows what a touch would.
+                // Page-cache residency says nothing of this process; without page tables a VMA
+                // with an anon_vma already shows what a touch would.
                 continue;
             }
             bool write = (vma.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
             if (mm.Fault(page, write) == FaultResult.Ok)
             {
                 FaultsInferred++;
+                NoteInferred(mm, page);
+            }
+        }
+    }
+
+    // Pages each mm was given by inferred touches (the program's instructions, as evidence shows them).
+    private readonly Dictionary<MmStruct, HashSet<ulong>> _inferredPages = new(ReferenceEqualityComparer.Instance);
+
+    private void NoteInferred(MmStruct mm, ulong page)
+    {
+        if (!_inferredPages.TryGetValue(mm, out HashSet<ulong>? set))
+        {
+            set = new HashSet<ulong>();
+            _inferredPages[mm] = set;
+        }
+        set.Add(page & ~Page.OffsetMask);
+    }
+
+    /// <summary>The touches the first pass placed right after this line (a vector that showed their pages absent).</summary>
+    private void ApplyPlannedTouches(MmStruct mm, long line)
+    {
+        if (_plan is not null && _plan.Touched.TryGetValue(line, out List<ulong>? pages))
+        {
+            foreach (ulong page in pages)
+            {
+                TouchPage(mm, page);
             }
         }
     }
@@ -125,6 +173,10 @@ public sealed partial class Replayer
     {
         long origin = originLine != 0 ? originLine : line;
         OriginsOf(mm).Add(new Origin(start, start + Page.Align(len), origin));
+        if (_rusage.Count > 0 && mm.Vmas.Lookup(start) is { } fresh && (fresh.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write)
+        {
+            _freshWritable.Add(origin);
+        }
         bool touched = false;
         if (_plan is not null && _plan.Touched.TryGetValue(origin, out List<ulong>? pages))
         {
@@ -181,15 +233,24 @@ public sealed partial class Replayer
             return false;
         }
         bool write = (vma.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
-        if (onlyWritable && (!write || vma.AnonVma is not null))
+        if (onlyWritable)
         {
-            return false;
+            if (!write || vma.AnonVma is not null)
+            {
+                return false;
+            }
+            // An assumed write: only what the VMA layer sees of it, the anon_vma the first write
+            // fault would prepare. No page is faulted in: which pages, and when, no log shows.
+            mm.AnonVmaPrepare(vma);
+            AnonVmasAssumed++;
+            return true;
         }
         if (mm.Fault(page, write) != FaultResult.Ok)
         {
             return false;
         }
         FaultsInferred++;
+        NoteInferred(mm, page);
         return true;
     }
 }

@@ -81,6 +81,7 @@ public sealed partial class Replayer
         "shmat" => ReplayCall.Shmat,
         "shmdt" => ReplayCall.Shmdt,
         "shmctl" => ReplayCall.Shmctl,
+        "getrusage" => ReplayCall.Getrusage,
         _ => ReplayCall.None,
     };
 
@@ -102,6 +103,20 @@ public sealed partial class Replayer
         {
             // A program that reshapes memory it mapped has been using it.
             FlushAssumedWrites(mm, U(a, 0), U(a, 0) + Page.Align(U(a, 1)));
+        }
+        if (_rusage.Count > 0 && mm is not null)
+        {
+            switch (call)
+            {
+                case ReplayCall.Mlock:
+                case ReplayCall.Mlock2 when (F(a, 2, FlagTables.Mlock) & MmStruct.MlockOnFault) == 0:
+                case ReplayCall.Madvise when F(a, 2, FlagTables.Madvise) is Madv.PopulateRead or Madv.PopulateWrite:
+                    NotePopulate(task, mm, U(a, 0) & ~Page.OffsetMask, U(a, 0) + Page.Align(U(a, 1) + (U(a, 0) & Page.OffsetMask)));
+                    break;
+                case ReplayCall.Mlockall when (F(a, 0, FlagTables.Mcl) & (MmStruct.MclCurrent | MmStruct.MclOnFault)) == MmStruct.MclCurrent:
+                    NotePopulate(task, mm, 0, ulong.MaxValue);
+                    break;
+            }
         }
         switch (call)
         {
@@ -144,6 +159,8 @@ public sealed partial class Replayer
             case ReplayCall.Mincore when mm is not null:
                 InferFromMincore(mm, ev, a);
                 Compare(ev, mm.MincoreCheck(U(a, 0), U(a, 1)));
+                CompareVector(mm, ev, U(a, 0));
+                ApplyPlannedTouches(mm, ev.Line);
                 return true;
             case ReplayCall.Shmget:
                 ReplayShmget(ev, a);
@@ -159,6 +176,9 @@ public sealed partial class Replayer
                 {
                     Kernel.ShmRmid(I(a, 0));
                 }
+                return true;
+            case ReplayCall.Getrusage:
+                ReplayGetrusage(task, ev, a);
                 return true;
             case ReplayCall.Syscall0x1ce or ReplayCall.Mseal when mm is not null:
                 Compare(ev, mm.Mseal(U(a, 0), U(a, 1), U(a, 2)));

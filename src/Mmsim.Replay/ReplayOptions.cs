@@ -32,9 +32,17 @@ public sealed record ReplayOptions
 
     /// <summary>
     /// RAM for a replay with page tables and demand paging (every file page taken as cached:
-    /// the host's page cache decided); null (the default): only the VMA layer is modelled.
+    /// the host's page cache decided); null (the default here; `mmsim replay` gives the reference
+    /// machine's 24 GiB unless --no-paging): only the VMA layer is modelled. With page tables the
+    /// replay also compares mincore vectors over anonymous memory and getrusage fault counts.
     /// </summary>
     public Mmsim.Phys.PhysMemConfig? Paging { get; init; }
+
+    /// <summary>
+    /// Snapshots also carry smaps, smaps_rollup, status and statm (formatted at exit_group entry,
+    /// like maps); off by default (formatting smaps of every process costs time).
+    /// </summary>
+    public bool ProcFiles { get; init; }
 
     public static ReplayOptions Default { get; } = new();
 }
@@ -43,4 +51,25 @@ public sealed record ReplayOptions
 public sealed record Divergence(long Line, int Pid, string Call, long Recorded, long Model, string Detail);
 
 /// <summary>A process's /proc/PID/maps text at the moment it entered exit_group (or at the end of the log).</summary>
-public sealed record ProcSnapshot(int Pid, string Maps);
+public sealed record ProcSnapshot(int Pid, string Maps)
+{
+    /// <summary>/proc/PID/smaps (with <see cref="ReplayOptions.ProcFiles"/>; else null).</summary>
+    public string? Smaps { get; init; }
+
+    /// <summary>/proc/PID/smaps_rollup (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
+    public string? SmapsRollup { get; init; }
+
+    /// <summary>/proc/PID/status (with <see cref="ReplayOptions.ProcFiles"/>): memory lines from the model, the rest
+    /// <see cref="Mmsim.Proc.TaskStatusRecord"/>'s defaults.</summary>
+    public string? Status { get; init; }
+
+    /// <summary>/proc/PID/statm (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
+    public string? Statm { get; init; }
+
+    /// <summary>Pages the replay faulted in for touches it inferred (mincore vectors, SIGSEGV lines): the program's
+    /// instructions, not its calls. Sorted; with <see cref="ReplayOptions.ProcFiles"/> only.</summary>
+    public IReadOnlyList<ulong> InferredPages { get; init; } = [];
+
+    /// <summary>RSS of the process in pages (the model's rss_stat; 0 without page tables).</summary>
+    public long RssPages { get; init; }
+}

@@ -91,6 +91,11 @@ public sealed partial class Replayer
             // The child's memory appears at this line: what its vectors show it touched (or
             // inherited resident) is applied here in a second pass.
             CopyOrigins(parentMm, mm, line);
+            if (_inferredPages.TryGetValue(parentMm, out HashSet<ulong>? inherited))
+            {
+                // Pages the parent's instructions touched come to the child with the fork.
+                _inferredPages[mm] = new HashSet<ulong>(inherited);
+            }
         }
         return child;
     }
@@ -127,7 +132,30 @@ public sealed partial class Replayer
             Fail(fileName, ev, $"execve of {path}: the model's ELF loader failed with errno {-err}");
         }
         NoteExecLayout(task.Mm!, exe, exeFile);
+        AssumeVdsoRead(task.Mm!);
         _snapshots.Remove(task.Tgid);
+    }
+
+    /// <summary>
+    /// The C library's start-up code reads the vDSO's ELF header, program headers, dynamic
+    /// section and symbols (glibc's setup_vdso() and dl_vdso_vsym()), all in its first page, in
+    /// every program, before any call a log shows: that page is faulted in (read) at exec. The
+    /// recorded smaps agree: the [vdso] of every exec'd process shows 4 kB resident.
+    /// </summary>
+    private void AssumeVdsoRead(Mm.MmStruct mm)
+    {
+        if (mm.Paging is null)
+        {
+            return;
+        }
+        foreach (Mm.Vma v in mm.Vmas)
+        {
+            if (v.SpecialName == "[vdso]")
+            {
+                mm.Fault(v.Start, write: false);
+                return;
+            }
+        }
     }
 
     private (ElfImage, OpenFile) LoadElf(string path, string fileName, in StraceEvent ev)

@@ -109,9 +109,11 @@ public sealed partial class Replayer
             case StraceEventKind.Entered:
                 if (ev.Name is "clone" or "clone3" or "fork" or "vfork")
                 {
-                    if (Kernel.Find(ev.Pid)?.Mm is { } forking)
+                    if (Kernel.Find(ev.Pid) is { Mm: { } forking } forker)
                     {
+                        (long, long) mark = FaultMark(forking);
                         FlushAssumedWrites(forking);
+                        ChargeFaults(forker, forking, mark);
                     }
                     NoteCloneEntered(ev);
                 }
@@ -119,13 +121,20 @@ public sealed partial class Replayer
                 {
                     if (exiting.Mm is { } mm)
                     {
+                        (long, long) mark = FaultMark(mm);
                         FlushAssumedWrites(mm);
+                        ChargeFaults(exiting, mm, mark);
                     }
                     Snapshot(exiting);
                 }
                 break;
             case StraceEventKind.Signal when ev.SignalName == "SIGSEGV" && Kernel.Find(ev.Pid) is { } faulting:
-                CheckSegv(faulting, ev);
+                {
+                    MmStruct? mm = faulting.Mm;
+                    (long, long) mark = FaultMark(mm);
+                    CheckSegv(faulting, ev);
+                    ChargeFaults(faulting, mm, mark);
+                }
                 break;
             case StraceEventKind.Exited:
             case StraceEventKind.Killed:
@@ -141,11 +150,22 @@ public sealed partial class Replayer
     private void Syscall(in StraceEvent ev, string fileName)
     {
         Process.Task task = TaskFor(ev.Pid, ev.Line);
-        if (_assumedWrites.Count > 0 && task.Mm is { } mm && ev.Name is "clone" or "fork" or "vfork" or "clone3")
+        MmStruct? before = task.Mm;
+        (long, long) mark = FaultMark(before);
+        if (_assumedWrites.Count > 0 && before is not null && ev.Name is "clone" or "fork" or "vfork" or "clone3")
         {
-            FlushAssumedWrites(mm);
+            FlushAssumedWrites(before);
         }
-        if (!Handle(task, ev, fileName, out ReplayCall call))
+        bool handled = Handle(task, ev, fileName, out ReplayCall call);
+        if (_rusage.Count > 0)
+        {
+            NoteCallForRusage(task, call, ev);
+        }
+        if (before?.Paging is not null || task.Mm?.Paging is not null)
+        {
+            ChargeFaults(task, before, mark);
+        }
+        if (!handled)
         {
             CallsSkipped++;
             return;
@@ -186,7 +206,29 @@ public sealed partial class Replayer
         {
             return;
         }
-        var snap = new ProcSnapshot(task.Tgid, ProcMaps.Format(task.Mm));
+        MmStruct mm = task.Mm;
+        var snap = new ProcSnapshot(task.Tgid, ProcMaps.Format(mm)) { RssPages = mm.Paging?.Rss ?? 0 };
+        if (_options.ProcFiles)
+        {
+            RssStat rss = RssStat.Of(mm);
+            int threads = 0;
+            foreach (Process.Task t in Kernel.Tasks.Values)
+            {
+                if (t.Tgid == task.Tgid && !t.Exited)
+                {
+                    threads++;
+                }
+            }
+            Process.Task leader = Kernel.Find(task.Tgid) ?? task;
+            snap = snap with
+            {
+                Smaps = ProcSmaps.Format(mm, (Vma v, ref MemSizeStats mss) => SmapsGather.Gather(mm, v, ref mss), SmapsConfig.Reference),
+                SmapsRollup = ProcSmapsRollup.Format(mm, (Vma v, ref MemSizeStats mss) => SmapsGather.Gather(mm, v, ref mss)),
+                Status = ProcStatus.Format(TaskStatusRecord.ForTask(leader, Math.Max(threads, 1)), mm, rss),
+                Statm = ProcStatm.Format(mm, rss),
+                InferredPages = _inferredPages.TryGetValue(mm, out HashSet<ulong>? pages) ? pages.Order().ToList() : [],
+            };
+        }
         _snapshots[task.Tgid] = snap;
         OnSnapshot?.Invoke(snap);
     }

@@ -67,12 +67,17 @@ public sealed class FixtureReplayTests
     }
 
     /// <summary>Replays a fixture the way the replay command does (recorder's files, evidence passes).</summary>
-    internal static Replayer ReplayFixture(string fx)
+    internal static Replayer ReplayFixture(string fx, bool paging = false)
     {
         string trace = Path.Combine(fx, "trace.log");
         string root = Path.Combine(fx, "root");
         RecordingMetadata meta = RecordingMetadata.Load(trace);
-        var options = new ReplayOptions { InitialCwd = meta.Cwd ?? "/", RecordedInodes = meta.Inodes };
+        var options = new ReplayOptions
+        {
+            InitialCwd = meta.Cwd ?? "/",
+            RecordedInodes = meta.Inodes,
+            Paging = paging ? Mmsim.Phys.PhysMemConfig.Default : null,
+        };
         var host = new HostFileSystem(Directory.Exists(root) ? root : null);
         return Replayer.RunWithEvidence(() => new Replayer(host, ReplayMode.Check, options: options),
             () => new StreamReader(trace), "trace.log");
@@ -107,8 +112,22 @@ public sealed class FixtureReplayTests
     [MemberData(nameof(Fixtures))]
     public void FixtureReplaysWithNoDivergenceAndItsMaps(string name)
     {
+        CheckFixture(name, paging: false);
+    }
+
+    /// <summary>As `mmsim replay` runs by default: the reference machine's 24 GiB with demand paging
+    /// (mincore vectors and getrusage windows checked too).</summary>
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void FixtureReplaysWithPagingAndItsMaps(string name)
+    {
+        CheckFixture(name, paging: true);
+    }
+
+    private static void CheckFixture(string name, bool paging)
+    {
         string fx = Path.Combine(FixturesDir(), name);
-        Replayer replayer = ReplayFixture(fx);
+        Replayer replayer = ReplayFixture(fx, paging);
         Assert.Empty(replayer.Divergences);
         foreach (string real in Directory.GetFiles(Path.Combine(fx, "maps"), "*.maps"))
         {

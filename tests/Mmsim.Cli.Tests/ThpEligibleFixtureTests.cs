@@ -1,12 +1,11 @@
 using System.Globalization;
-using Mmsim.Fault;
 using Mmsim.Mm;
 
 namespace Mmsim.Cli.Tests;
 
 /// <summary>
 /// smaps' THPeligible line of every VMA the fixtures recorded (2049 areas of real Linux 6.18
-/// processes, THP "madvise") against <see cref="MmPaging.ThpEligibleForSmaps"/> applied to the
+/// processes, THP "madvise") against <see cref="Mmsim.Proc.ThpEligible.Pmd(Vma, in Mmsim.Proc.SmapsConfig)"/> applied to the
 /// area's range, VmFlags (hg, nh, sh, io, pf) and kind (anonymous, [heap], [stack], file, special).
 /// </summary>
 public sealed class ThpEligibleFixtureTests
@@ -46,7 +45,7 @@ public sealed class ThpEligibleFixtureTests
                             _ => VmFlags.None,
                         };
                     }
-                    bool model = MmPaging.ThpEligibleForSmaps(vma, ThpMode.Madvise);
+                    bool model = Mmsim.Proc.ThpEligible.Pmd(vma, Mmsim.Proc.SmapsConfig.Reference);
                     Assert.True(model == (recorded == 1), $"{smaps}: {vma} THPeligible {recorded}, model {model}");
                     checkedAreas++;
                     eligible += model ? 1 : 0;

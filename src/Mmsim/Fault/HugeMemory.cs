@@ -40,33 +40,6 @@ public sealed partial class MmPaging
     }
 
     /// <summary>
-    /// smaps' THPeligible (thp_vma_allowable_orders() for TVA_SMAPS): an anonymous private area
-    /// the THP mode allows (VM_HUGEPAGE for "madvise", not VM_NOHUGEPAGE for "always") that can
-    /// hold an aligned 2 MiB block (checked at the last one below its end, with the pgoff
-    /// alignment). File, shmem and special areas are not eligible here (shmem_enabled and
-    /// read-only file THP are "never" on the reference machine).
-    /// </summary>
-    public static bool ThpEligibleForSmaps(Vma vma, ThpMode mode)
-    {
-        if (!FaultsAnonymous(vma) || (vma.Flags & (VmFlags.Shared | VmFlags.Io | VmFlags.PfnMap | VmFlags.MixedMap)) != 0)
-        {
-            return false;
-        }
-        bool allowed = mode switch
-        {
-            ThpMode.Always => (vma.Flags & VmFlags.NoHugePage) == 0,
-            ThpMode.Madvise => (vma.Flags & VmFlags.HugePage) != 0,
-            _ => false,
-        };
-        if (!allowed || vma.Length < Page.PmdSize)
-        {
-            return false;
-        }
-        ulong haddr = (vma.End - Page.PmdSize) & ~(Page.PmdSize - 1);
-        return haddr >= vma.Start && ((Page.Pages(vma.Start) - vma.PgOff) & (HpageNr - 1)) == 0;
-    }
-
-    /// <summary>
     /// do_huge_pmd_anonymous_page(): a read maps the huge zero page (read-only, special), a
     /// write a new zeroed order-9 folio (writable, dirty, 512 pages of MM_ANONPAGES); either
     /// deposits a PTE table for a later split. No free order-9 block: VM_FAULT_FALLBACK.

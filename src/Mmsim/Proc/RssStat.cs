@@ -32,6 +32,24 @@ public struct RssStat
 
     /// <summary>get_mm_rss(): anon + file + shmem.</summary>
     public readonly ulong Rss => AnonPages + FilePages + ShmemPages;
+
+    /// <summary>The counters of an mm's page tables (all zero when the mm has none).</summary>
+    public static RssStat Of(MmStruct mm)
+    {
+        if (mm.Paging is not { } p)
+        {
+            return default;
+        }
+        return new RssStat
+        {
+            FilePages = (ulong)p.Counter(Fault.MmCounter.FilePages),
+            AnonPages = (ulong)p.Counter(Fault.MmCounter.AnonPages),
+            SwapEnts = (ulong)p.Counter(Fault.MmCounter.SwapEnts),
+            ShmemPages = (ulong)p.Counter(Fault.MmCounter.ShmemPages),
+            HiwaterRss = (ulong)p.HiwaterRss,
+            PgtablesBytes = (ulong)p.Tables.PgtablesBytes,
+        };
+    }
 }
 
 /// <summary>task_mem() and task_statm() (fs/proc/task_mmu.c): the memory numbers of status/statm.</summary>

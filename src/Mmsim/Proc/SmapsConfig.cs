@@ -51,6 +51,7 @@ public readonly record struct SmapsConfig(
     ShmemThpMode ShmemThp = ShmemThpMode.Never,
     bool MmThpDisabled = false)
 {
-    /// <summary>The reference machine.</summary>
-    public static SmapsConfig Reference => new();
+    /// <summary>The reference machine (through the primary constructor: a bare <c>new()</c> of a record
+    /// struct zeroes every field, which would make <see cref="Thp"/> "always").</summary>
+    public static SmapsConfig Reference => new(PkeysEnabled: false);
 }

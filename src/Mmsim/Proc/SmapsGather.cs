@@ -155,29 +155,3 @@ public static class SmapsGather
         }
     }
 }
-
-/// <summary>The memory lines of /proc/PID/status (task_mem()), in KiB.</summary>
-/// <param name="VmRss">VmRSS: RssAnon + RssFile + RssShmem.</param>
-/// <param name="RssAnon">RssAnon (MM_ANONPAGES).</param>
-/// <param name="RssFile">RssFile (MM_FILEPAGES).</param>
-/// <param name="RssShmem">RssShmem (MM_SHMEMPAGES).</param>
-/// <param name="VmHwm">VmHWM: the peak RSS.</param>
-/// <param name="VmPte">VmPTE: mm_pgtables_bytes() / 1024.</param>
-/// <param name="VmSwap">VmSwap (MM_SWAPENTS).</param>
-public readonly record struct MmRssStatus(ulong VmRss, ulong RssAnon, ulong RssFile, ulong RssShmem, ulong VmHwm, ulong VmPte, ulong VmSwap)
-{
-    /// <summary>The counters of an mm (all zero without page tables).</summary>
-    public static MmRssStatus Of(MmStruct mm)
-    {
-        if (mm.Paging is not { } p)
-        {
-            return default;
-        }
-        const int kb = 4;
-        ulong anon = (ulong)p.Counter(MmCounter.AnonPages) * kb;
-        ulong file = (ulong)p.Counter(MmCounter.FilePages) * kb;
-        ulong shmem = (ulong)p.Counter(MmCounter.ShmemPages) * kb;
-        return new MmRssStatus(anon + file + shmem, anon, file, shmem, (ulong)p.HiwaterRss * kb,
-            (ulong)p.Tables.PgtablesBytes / 1024, (ulong)p.Counter(MmCounter.SwapEnts) * kb);
-    }
-}

@@ -54,7 +54,7 @@ public sealed class AddressSpaceTests
         Assert.Equal(0, t.Mm().Checked(t.Mm().Munmap(b, 4 * 4096)));
         Assert.Equal(1L, t.Pg().Tables.NrPtes);
         Assert.Equal("1/0/0", t.RssCounters());
-        Assert.Equal(12UL, MmRssStatus.Of(t.Mm()).VmHwm);
+        Assert.Equal(12UL, Mmsim.Tests.Fault.PagingKit.Status(t.Mm()).VmHwm);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class AddressSpaceTests
         t.Mm().AdviseAt(1, 2, Madv.DontNeed);
         k.Validate();
         Assert.Equal(("w..w", "2/0/0", ptes), (t.Ptes(0, 4), t.RssCounters(), t.Pg().Tables.NrPtes));
-        Assert.Equal(16UL, MmRssStatus.Of(t.Mm()).VmHwm);
+        Assert.Equal(16UL, Mmsim.Tests.Fault.PagingKit.Status(t.Mm()).VmHwm);
         k.Read(t, 1);
         Assert.Equal("wz.w", t.Ptes(0, 4));
     }
@@ -180,5 +180,5 @@ public sealed class AddressSpaceTests
         k.Validate();
     }
 
-    private static long Pte(Mmsim.Process.Task t) => (long)MmRssStatus.Of(t.Mm()).VmPte;
+    private static long Pte(Mmsim.Process.Task t) => (long)Mmsim.Tests.Fault.PagingKit.Status(t.Mm()).VmPte;
 }

@@ -25,7 +25,7 @@ public sealed class AnonFaultTests
         k.Touch(t, 3);
         Assert.Equal("ww.w.", t.Ptes(0, 5));
         Assert.Equal(20UL * 1024, Page.Bytes(t.Mm().TotalVm));
-        MmRssStatus s = MmRssStatus.Of(t.Mm());
+        var s = Mmsim.Tests.Fault.PagingKit.Status(t.Mm());
         Assert.Equal((12UL, 12UL, 0UL, 0UL), (s.VmRss, s.RssAnon, s.RssFile, s.RssShmem));
         var mss = default(MemSizeStats);
         SmapsGather.Gather(t.Mm(), t.Mm().At(0), ref mss);

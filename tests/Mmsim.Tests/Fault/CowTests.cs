@@ -109,7 +109,7 @@ public sealed class CowTests
         Assert.Equal(t.PfnAt(0), c.PfnAt(0));
         Assert.Equal("2/3", k.Counts(t.PfnAt(0)));
         Assert.Equal("0/0/1", c.RssCounters());
-        MmRssStatus st = MmRssStatus.Of(t.Mm());
+        var st = Mmsim.Tests.Fault.PagingKit.Status(t.Mm());
         Assert.Equal((8UL, 8UL), (st.RssShmem, st.VmRss));
     }
 }

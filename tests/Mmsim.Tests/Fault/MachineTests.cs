@@ -67,7 +67,7 @@ public sealed class MachineTests
         Assert.Equal((long)Col(1), (long)mm.SysBrk(Col(1)));
         k.Validate();
         Assert.Equal(("w...", "1/0/0"), (t.Ptes(0, 4), t.RssCounters()));
-        Assert.Equal(16UL, Mmsim.Proc.MmRssStatus.Of(mm).VmHwm);
+        Assert.Equal(16UL, Mmsim.Tests.Fault.PagingKit.Status(mm).VmHwm);
     }
 
     [Fact]

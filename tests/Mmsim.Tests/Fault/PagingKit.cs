@@ -84,4 +84,11 @@ internal static class PagingKit
         }
         return sb.ToString();
     }
+
+    /// <summary>The memory lines of /proc/PID/status that come from the page tables, in kB (from <see cref="Mmsim.Proc.RssStat.Of"/>).</summary>
+    public static (ulong VmRss, ulong RssAnon, ulong RssFile, ulong RssShmem, ulong VmHwm, ulong VmPte) Status(MmStruct mm)
+    {
+        Mmsim.Proc.RssStat r = Mmsim.Proc.RssStat.Of(mm);
+        return (r.Rss * 4, r.AnonPages * 4, r.FilePages * 4, r.ShmemPages * 4, Math.Max(r.Rss, r.HiwaterRss) * 4, r.PgtablesBytes / 1024);
+    }
 }

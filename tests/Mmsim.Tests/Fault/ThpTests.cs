@@ -41,7 +41,7 @@ public sealed class ThpTests
         Assert.Equal(2L, t.MinFlt);
         Assert.Equal("512/0/0", t.RssCounters());
         // PUD + PMD tables and two deposited PTE tables.
-        MmRssStatus st = MmRssStatus.Of(t.Mm());
+        var st = Mmsim.Tests.Fault.PagingKit.Status(t.Mm());
         Assert.Equal((2048UL, 16UL), (st.RssAnon, st.VmPte));
         MemSizeStats mss = SmapsGather.GatherRollup(t.Mm());
         Assert.Equal((Mib2, Mib2, Mib2), (mss.Resident, mss.AnonymousThp, mss.PrivateDirty));
@@ -186,7 +186,7 @@ public sealed class ThpTests
         k.Validate();
     }
 
-    private static long VmPte(Mmsim.Process.Task t) => (long)MmRssStatus.Of(t.Mm()).VmPte;
+    private static long VmPte(Mmsim.Process.Task t) => (long)Mmsim.Tests.Fault.PagingKit.Status(t.Mm()).VmPte;
 
     [Fact]
     public void APteMappedHugeFolioIsReusedOnceNoOtherMmMapsIt()

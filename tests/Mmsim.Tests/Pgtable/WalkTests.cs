@@ -47,7 +47,7 @@ public sealed class WalkTests
         Assert.Equal(new Translation((ulong)t.Pg().EntryAt(0x7f1234567000, out _) >> 12 & ((1UL << 40) - 1), 12,
             Writable: true, User: true, NoExecute: true, Global: false, Dirty: true), tr);
         Assert.Equal(4, t.Pg().Tables.TableFrames);
-        Assert.Equal(12, (int)Mmsim.Proc.MmRssStatus.Of(t.Mm()).VmPte);
+        Assert.Equal(12, (int)Mmsim.Tests.Fault.PagingKit.Status(t.Mm()).VmPte);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class WalkTests
         var (tr, refs, f) = Walk(t.Mm(), 0x551f1234567890, AccessKind.Write);
         Assert.Equal((WalkFault.None, 5, 12), (f, refs, tr.PageShift));
         Assert.Equal(5, t.Pg().Tables.TableFrames);
-        Assert.Equal(12, (int)Mmsim.Proc.MmRssStatus.Of(t.Mm()).VmPte);
+        Assert.Equal(12, (int)Mmsim.Tests.Fault.PagingKit.Status(t.Mm()).VmPte);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class WalkTests
         Assert.Equal(0UL, pte >> 32);
         Assert.Equal(Present | Rw | User | Accessed | Dirty | SoftDirty, pte & 0xfff);
         Assert.Equal(2, t.Pg().Tables.TableFrames);
-        Assert.Equal(4, (int)Mmsim.Proc.MmRssStatus.Of(t.Mm()).VmPte);
+        Assert.Equal(4, (int)Mmsim.Tests.Fault.PagingKit.Status(t.Mm()).VmPte);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class WalkTests
         Assert.Equal((WalkFault.None, 2, true), (f, refs, tr.NoExecute));
         Assert.Equal(WalkFault.Protection, Walk(t.Mm(), 0xb7654321, AccessKind.Execute).F);
         Assert.Equal(5, t.Pg().Tables.TableFrames);
-        Assert.Equal(16, (int)Mmsim.Proc.MmRssStatus.Of(t.Mm()).VmPte);
+        Assert.Equal(16, (int)Mmsim.Tests.Fault.PagingKit.Status(t.Mm()).VmPte);
     }
 
     [Fact]
