@@ -35,24 +35,25 @@ public sealed partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FaultResult Access(int cpu, ulong address, AccessKind kind, out ulong physAddr)
     {
-        // The hit path: the first (4 KiB) array of the L1 only, through per-CPU level arrays
-        // to keep the chain of dependent loads short.
-        TlbLevel l1 = kind == AccessKind.Execute ? _l1i[cpu] : _l1d[cpu];
-        TlbArray array = l1.First;
-        int index = array.LookupFirstSizeScalar(address, l1.Pcid);
+        // The hit path: the first (4 KiB) array of the L1 only, reached straight from a per-CPU
+        // array; it holds the level's PCID and its hit counter, so that the chain of dependent
+        // loads is machine, array, tags.
+        bool exec = kind == AccessKind.Execute;
+        TlbArray array = exec ? _l1iFirst[cpu] : _l1dFirst[cpu];
+        int index = array.LookupFirstSizeScalar(address);
         if (index >= 0)
         {
             ulong data = array.DataAt(index);
             if ((data & Forbid(kind)) == 0)
             {
                 array.Touch(index);
-                l1.Hits++;
+                array.Hits++;
                 physAddr = TlbArray.PhysAddr(data, address);
                 return FaultResult.Ok;
             }
             return Refused(_cpus[cpu], data, address, kind, out physAddr);
         }
-        return AccessL1(_cpus[cpu], l1, address, kind, out physAddr);
+        return AccessL1(_cpus[cpu], exec ? _l1i[cpu] : _l1d[cpu], address, kind, out physAddr);
     }
 
     /// <summary>The rest of the L1 lookup (the other sizes and arrays), off the hit path.</summary>
