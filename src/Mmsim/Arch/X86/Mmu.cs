@@ -62,13 +62,13 @@ public sealed partial class Machine
     private bool TryHit(int cpu, ulong address, AccessKind kind, out ulong data)
     {
         TlbArray array = kind == AccessKind.Execute ? _l1iFirst[cpu] : _l1dFirst[cpu];
-        int index = array.LookupFirstSizeScalar(address);
+        int index = array.LookupFirstSizeScalar(address, out int set, out int way);
         if (index >= 0)
         {
             data = array.DataAt(index);
             if ((data & Forbid(kind)) == 0)
             {
-                array.Touch(index);
+                array.Touch(index, set, way);
                 array.Hits++;
                 return true;
             }
@@ -87,7 +87,7 @@ public sealed partial class Machine
     {
         bool exec = kind == AccessKind.Execute;
         TlbArray array = exec ? _l1iFirst[cpu] : _l1dFirst[cpu];
-        int index = array.LookupFirstSizeScalar(address);
+        int index = array.LookupFirstSizeScalar(address, out _, out _);
         if (index >= 0)
         {
             return Refused(_cpus[cpu], array.DataAt(index), address, kind, out physAddr);
