@@ -112,12 +112,13 @@ public sealed class PageWalker : IPageWalker
     }
 
     /// <summary>
-    /// The walk in the 64-bit long modes (4- and 5-level). A 4-level walk down to a 4 KiB page
-    /// that needs no write-back and is allowed (the steady state of a TLB miss) is read straight
-    /// through, one dependent chain per level (entry, frame, block, entry) and nothing else live;
-    /// anything else (a 5-level table, a not-present or huge entry, a refused access, Accessed
-    /// or Dirty to set) walks again in <see cref="WalkLongModeFull"/>, which decides. The first
-    /// reads change nothing, so walking again is the same walk.
+    /// The walk in the 64-bit long modes (4- and 5-level). A 4-level walk that gets down to the
+    /// PTE is read straight through, one dependent chain per level (entry, frame, block, entry)
+    /// and nothing else live, and decides a none PTE, a refused access and an allowed one that
+    /// needs no write-back (the steady state of a TLB miss) itself; anything else (a 5-level
+    /// table, a not-present or huge entry above the PTE, Accessed or Dirty to set) walks again in
+    /// <see cref="WalkLongModeFull"/>, which decides. The first reads change nothing, so walking
+    /// again is the same walk.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static WalkFault WalkLongMode(MmPgtables pt, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs, out int pteTable)
@@ -137,19 +138,32 @@ public sealed class PageWalker : IPageWalker
                     {
                         int pte = (int)EntryPfn(e2);
                         ulong e3 = Entry(frames, ref pool, pte, va, 12);
+                        if ((e3 & Present) == 0)
+                        {
+                            // The fault path's first walk: a none (or swap, or PROT_NONE) PTE.
+                            memoryRefs += 4;
+                            pteTable = pte;
+                            translation = default;
+                            return WalkFault.NotPresent;
+                        }
                         ulong all = e0 & e1 & e2 & e3;
                         ulong any = e0 | e1 | e2 | e3;
-                        // Present, user and accessed all the way; a write also needs RW all the
-                        // way and a dirty leaf, a fetch no NX anywhere.
-                        ulong need = Present | User | Accessed | (kind == AccessKind.Write ? Rw : 0);
-                        if ((all & need) == need
-                            && (kind != AccessKind.Write || (e3 & Dirty) != 0)
-                            && (kind != AccessKind.Execute || (any & Nx) == 0))
+                        bool writable = (all & Rw) != 0;
+                        bool noExec = (any & Nx) != 0;
+                        if ((all & User) == 0 || (kind == AccessKind.Write && !writable) || (kind == AccessKind.Execute && noExec))
                         {
                             memoryRefs += 4;
                             pteTable = pte;
-                            translation = new Translation(EntryPfn(e3), Page.Shift, (all & Rw) != 0, User: true,
-                                (any & Nx) != 0, (e3 & Global) != 0, (e3 & Dirty) != 0 || kind == AccessKind.Write);
+                            translation = default;
+                            return WalkFault.Protection;
+                        }
+                        // Allowed; Accessed all the way and, for a write, a dirty leaf: nothing to write back.
+                        if ((all & Accessed) != 0 && (kind != AccessKind.Write || (e3 & Dirty) != 0))
+                        {
+                            memoryRefs += 4;
+                            pteTable = pte;
+                            translation = new Translation(EntryPfn(e3), Page.Shift, writable, User: true, noExec,
+                                (e3 & Global) != 0, (e3 & Dirty) != 0 || kind == AccessKind.Write);
                             return WalkFault.None;
                         }
                     }
