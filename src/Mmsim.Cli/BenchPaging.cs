@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Mmsim.Arch.X86;
 using Mmsim.Fault;
@@ -350,7 +351,11 @@ internal static class BenchPaging
         return Median(samples);
     }
 
-    /// <summary>Reads walking forward over the region: more pages than the STLB holds, so each misses every level.</summary>
+    /// <summary>
+    /// Reads walking forward over the region: more pages than the STLB holds, so each misses
+    /// every level. Compiled fully optimised at once, as TlbBench's loops are.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static long Misses(Machine m, PagingBench b, long n)
     {
         ulong mask = (ulong)b.Pages - 1;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mmsim.Mm;
 using Mmsim.Phys;
 using Mmsim.Pgtable;
@@ -119,8 +120,10 @@ public sealed class PagingBench
     /// <summary>
     /// The hardware walk of a TLB miss over the real 4-level tables: n walks of
     /// <see cref="PageWalker"/> cycling over the region's pages (touch them first; their number
-    /// must be a power of two). Returns the walks that found a translation.
+    /// must be a power of two). Returns the walks that found a translation. Compiled fully
+    /// optimised at once, not left in the precompiled ReadyToRun code.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long Walks(long n)
     {
         if ((Pages & (Pages - 1)) != 0)

@@ -26,6 +26,8 @@ public sealed class MmPgtables
         _store = store;
         Geometry = geometry;
         _wide = geometry.EntryBytes == 8;
+        Frames = store.Phys.Frames;
+        LongModeLast = geometry.Mode is PagingMode.FourLevel or PagingMode.FiveLevel ? geometry.Levels - 1 : -1;
         Root = store.AllocTable();
         if (Root < 0)
         {
@@ -47,6 +49,15 @@ public sealed class MmPgtables
     }
 
     public PagingGeometry Geometry { get; }
+
+    /// <summary>
+    /// The machine's frame array (fixed for its life), kept here with <see cref="LongModeLast"/>
+    /// so that the walker starts from this object alone.
+    /// </summary>
+    internal readonly Phys.PageFrame[] Frames;
+
+    /// <summary>The PTE level's number in the 4- and 5-level modes (3 or 4); -1 in the 32-bit modes.</summary>
+    internal readonly int LongModeLast;
 
     /// <summary>mm->pgd: the frame CR3 points at.</summary>
     public int Root { get; private set; }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Mmsim.Mm;
 using Mmsim.Tlb;
 using static Mmsim.Pgtable.PgtableTypes;
@@ -26,7 +28,7 @@ public sealed class PageWalker : IPageWalker
             translation = default;
             return WalkFault.NotPresent;
         }
-        if (pt.Geometry.Mode is PagingMode.FourLevel or PagingMode.FiveLevel)
+        if (pt.LongModeLast >= 0)
         {
             return WalkLongMode(pt, va, kind, out translation, ref memoryRefs, out _);
         }
@@ -110,15 +112,93 @@ public sealed class PageWalker : IPageWalker
     }
 
     /// <summary>
-    /// The walk in the 64-bit long modes (4- and 5-level), the common case kept apart with few
-    /// live values: 9 index bits a level, no PDPT registers, PS allowed at the PUD and the PMD.
+    /// The walk in the 64-bit long modes (4- and 5-level). A 4-level walk that gets down to the
+    /// PTE is read straight through, one dependent chain per level (entry, frame, block, entry)
+    /// and nothing else live, and decides a none PTE, a refused access and an allowed one that
+    /// needs no write-back (the steady state of a TLB miss) itself; anything else (a 5-level
+    /// table, a not-present or huge entry above the PTE, Accessed or Dirty to set) walks again in
+    /// <see cref="WalkLongModeFull"/>, which decides. The first reads change nothing, so walking
+    /// again is the same walk.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static WalkFault WalkLongMode(MmPgtables pt, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs, out int pteTable)
     {
-        PgtableStore store = pt.Store;
-        ulong[] pool = store.Pool;
-        Phys.PageFrame[] frames = store.Phys.Frames;
-        int last = pt.Geometry.Levels - 1;
+        if (pt.LongModeLast == 3)
+        {
+            Phys.PageFrame[] frames = pt.Frames;
+            ref ulong pool = ref MemoryMarshal.GetArrayDataReference(pt.Store.Pool);
+            ulong e0 = Entry(frames, ref pool, pt.Root, va, 39);
+            if ((e0 & Present) != 0)
+            {
+                ulong e1 = Entry(frames, ref pool, (int)EntryPfn(e0), va, 30);
+                if ((e1 & (Present | Pse)) == Present)
+                {
+                    ulong e2 = Entry(frames, ref pool, (int)EntryPfn(e1), va, 21);
+                    if ((e2 & (Present | Pse)) == Present)
+                    {
+                        int pte = (int)EntryPfn(e2);
+                        ulong e3 = Entry(frames, ref pool, pte, va, 12);
+                        if ((e3 & Present) == 0)
+                        {
+                            // The fault path's first walk: a none (or swap, or PROT_NONE) PTE.
+                            memoryRefs += 4;
+                            pteTable = pte;
+                            translation = default;
+                            return WalkFault.NotPresent;
+                        }
+                        ulong all = e0 & e1 & e2 & e3;
+                        ulong any = e0 | e1 | e2 | e3;
+                        bool writable = (all & Rw) != 0;
+                        bool noExec = (any & Nx) != 0;
+                        if ((all & User) == 0 || (kind == AccessKind.Write && !writable) || (kind == AccessKind.Execute && noExec))
+                        {
+                            memoryRefs += 4;
+                            pteTable = pte;
+                            translation = default;
+                            return WalkFault.Protection;
+                        }
+                        // Allowed; Accessed all the way and, for a write, a dirty leaf: nothing to write back.
+                        if ((all & Accessed) != 0 && (kind != AccessKind.Write || (e3 & Dirty) != 0))
+                        {
+                            memoryRefs += 4;
+                            pteTable = pte;
+                            translation = new Translation(EntryPfn(e3), Page.Shift, writable, User: true, noExec,
+                                (e3 & Global) != 0, (e3 & Dirty) != 0 || kind == AccessKind.Write);
+                            return WalkFault.None;
+                        }
+                    }
+                }
+            }
+        }
+        return WalkLongModeFull(pt, va, kind, out translation, ref memoryRefs, out pteTable);
+    }
+
+    /// <summary>
+    /// Entry (va &gt;&gt; shift) mod 512 of a 64-bit table frame. The pool is read without a bounds
+    /// check: a frame flagged PageTable names a block the pool holds (<see cref="PgtableStore"/>
+    /// grows the pool before it hands a block out, and never shrinks it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Entry(Phys.PageFrame[] frames, ref ulong pool, int table, ulong va, int shift)
+    {
+        ref Phys.PageFrame f = ref frames[table];
+        if ((f.Flags & Phys.PageFlags.PageTable) == 0)
+        {
+            PgtableStore.NotATable(table);
+        }
+        return Unsafe.Add(ref pool, (nint)(f.Index * PgtableStore.EntriesPerBlock) + (nint)((va >> shift) & 511));
+    }
+
+    /// <summary>
+    /// The long-mode walk level by level, for every case: 9 index bits a level, no PDPT
+    /// registers, PS allowed at the PUD and the PMD.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WalkFault WalkLongModeFull(MmPgtables pt, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs, out int pteTable)
+    {
+        Phys.PageFrame[] frames = pt.Frames;
+        ref ulong pool = ref MemoryMarshal.GetArrayDataReference(pt.Store.Pool);
+        int last = pt.LongModeLast;
         int indexShift = Page.Shift + (9 * last);
         int table = pt.Root;
         ulong all = ~0UL;
@@ -127,7 +207,7 @@ public sealed class PageWalker : IPageWalker
         int l = 0;
         while (true)
         {
-            e = PgtableStore.Read64(frames, pool, table, (int)(va >> indexShift) & 511);
+            e = Entry(frames, ref pool, table, va, indexShift);
             if ((e & Present) == 0 || l == last || ((e & Pse) != 0 && l >= last - 2))
             {
                 break;

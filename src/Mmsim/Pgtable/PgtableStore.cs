@@ -16,7 +16,7 @@ namespace Mmsim.Pgtable;
 /// </summary>
 public sealed class PgtableStore
 {
-    private const int EntriesPerBlock = 512;
+    internal const int EntriesPerBlock = 512;
     private const int InitialBlocks = 64;
 
     private readonly PhysMem _phys;
@@ -124,7 +124,7 @@ public sealed class PgtableStore
     // Out of line, so that the hot accessors stay small enough to inline.
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void NotATable(int pfn) => throw new ModelBugException($"pgtable: pfn {pfn} is not a page table");
+    internal static void NotATable(int pfn) => throw new ModelBugException($"pgtable: pfn {pfn} is not a page table");
 
     /// <summary>Entry idx (0..511) of a 64-bit table frame, by reference: the walk's one-entry access.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

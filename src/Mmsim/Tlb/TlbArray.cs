@@ -8,7 +8,7 @@ namespace Mmsim.Tlb;
 
 /// <summary>
 /// One set-associative TLB array: flat tag and data words, <c>[set * ways + way]</c>, and the
-/// replacement state of its policy. The hot path (<see cref="Lookup"/>, <see cref="Touch"/>)
+/// replacement state of its policy. The hot path (<see cref="Lookup"/>, <see cref="Touch(int, int, int)"/>)
 /// allocates nothing and makes no interface call. This is the only place that knows the entry
 /// layout:
 /// <code>
@@ -100,6 +100,15 @@ internal sealed partial class TlbArray
 
     public TlbArrayConfig Config { get; }
 
+    /// <summary>
+    /// The level's PCID (<see cref="TlbLevel.Pcid"/>), kept here for the hit path so that it reads
+    /// the PCID, the geometry, the tags and the counter from one object.
+    /// </summary>
+    internal ulong HitPcid;
+
+    /// <summary>Hits counted by the MMU's hit path (<see cref="TlbLevel.Hits"/> adds them).</summary>
+    internal long Hits;
+
     public int Sets { get; }
 
     public int Ways => _ways;
@@ -113,9 +122,12 @@ internal sealed partial class TlbArray
     /// <summary>The tag word of a way (tests draw sets from it).</summary>
     public ulong TagAt(int set, int way) => _tags[(set * _ways) + way];
 
-    /// <summary>The data word of an entry found by <see cref="Lookup"/>.</summary>
+    /// <summary>
+    /// The data word of an entry found by <see cref="Lookup"/>. index comes from a probe, which
+    /// only returns indices inside the array, so the read skips the bounds check.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong DataAt(int index) => _data[index];
+    public ulong DataAt(int index) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_data), index);
 
     /// <summary>The page shift of the entry at index.</summary>
     public int ShiftAt(int index) => ShiftOfCode(CodeOfTag(_tags[index]));
@@ -128,11 +140,48 @@ internal sealed partial class TlbArray
     public int LookupFirstSize(ulong va, ulong pcid) => Probe(va, _shift0, _sizeKey0, pcid);
 
     /// <summary>
-    /// <see cref="LookupFirstSize"/> one way at a time: the L1 hit path, where a hit usually sits
-    /// in an early way and the scalar loop stops there (a miss costs more than with vectors).
+    /// <see cref="LookupFirstSize"/> under the level's PCID (<see cref="HitPcid"/>), one way at a
+    /// time: the L1 hit path, where a hit usually sits in an early way and the scalar loop stops
+    /// there (a miss costs more than with vectors). Also gives the set probed and the way found,
+    /// for <see cref="Touch(int, int, int)"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int LookupFirstSizeScalar(ulong va, ulong pcid) => ProbeScalar(va, _shift0, _sizeKey0, pcid);
+    public int LookupFirstSizeScalar(ulong va, out int set, out int way)
+    {
+        ulong vpn = va >> _shift0;
+        set = (int)(vpn & _setMask);
+        int start = set * _ways;
+        ulong key = (vpn << VpnShift) | _sizeKey0;
+        ulong own = key | HitPcid;
+        ulong global = key | GlobalTag;
+        ref ulong tags = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tags), start);
+        for (way = 0; way < _ways; way++)
+        {
+            ulong t = Unsafe.Add(ref tags, way);
+            if (t == own || t == global)
+            {
+                return start + way;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// <see cref="Touch(int)"/> of a hit whose set and way the probe has just given
+    /// (<see cref="LookupFirstSizeScalar"/>), without dividing the index by the ways.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Touch(int index, int set, int way)
+    {
+        if (_policy == TlbReplacement.PseudoLru)
+        {
+            PseudoLru.Touch(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_plruBits), set), way, _allWays);
+        }
+        else if (_policy == TlbReplacement.Lru)
+        {
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lruStamps), index) = ++_clock;
+        }
+    }
 
     /// <summary>Whether the array holds no valid entry (a lookup can be skipped).</summary>
     public bool IsEmpty => Count == 0;
@@ -156,15 +205,16 @@ internal sealed partial class TlbArray
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Touch(int index)
     {
-        switch (_policy)
+        // index comes from a probe (inside the array), so the policy's words are read without
+        // bounds checks. Bit-PLRU, the default, is tested first.
+        if (_policy == TlbReplacement.PseudoLru)
         {
-            case TlbReplacement.Lru:
-                _lruStamps[index] = ++_clock;
-                break;
-            case TlbReplacement.PseudoLru:
-                int set = SetOf(index);
-                PseudoLru.Touch(ref _plruBits[set], index - (set * _ways), _allWays);
-                break;
+            int set = SetOf(index);
+            PseudoLru.Touch(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_plruBits), set), index - (set * _ways), _allWays);
+        }
+        else if (_policy == TlbReplacement.Lru)
+        {
+            Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_lruStamps), index) = ++_clock;
         }
     }
 
@@ -233,27 +283,6 @@ internal sealed partial class TlbArray
             }
             return -1;
         }
-        for (int way = 0; way < _ways; way++)
-        {
-            ulong t = Unsafe.Add(ref set, way);
-            if (t == own || t == global)
-            {
-                return start + way;
-            }
-        }
-        return -1;
-    }
-
-    /// <summary><see cref="Probe"/> one way at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int ProbeScalar(ulong va, int shift, ulong sizeKey, ulong pcid)
-    {
-        ulong vpn = va >> shift;
-        int start = (int)(vpn & _setMask) * _ways;
-        ulong key = (vpn << VpnShift) | sizeKey;
-        ulong own = key | pcid;
-        ulong global = key | GlobalTag;
-        ref ulong set = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tags), start);
         for (int way = 0; way < _ways; way++)
         {
             ulong t = Unsafe.Add(ref set, way);

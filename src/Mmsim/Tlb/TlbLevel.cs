@@ -49,10 +49,26 @@ public sealed class TlbLevel
     public string Name => Config.Name;
 
     /// <summary>The PCID field lookups and fills use: CR3's PCID when the level tags entries, else 0.</summary>
-    public ulong Pcid { get; internal set; }
+    public ulong Pcid
+    {
+        get => _pcid;
+        internal set
+        {
+            _pcid = value;
+            First.HitPcid = value;   // the hit path reads it beside the first array's other fields
+        }
+    }
+
+    private ulong _pcid;
+    private long _hits;
 
     // Counters, changed only by the MMU's access path.
-    public long Hits { get; internal set; }
+    /// <summary>Lookups that hit (the hit path counts its hits in the first array, <see cref="TlbArray.Hits"/>).</summary>
+    public long Hits
+    {
+        get => _hits + First.Hits;
+        internal set => _hits = value - First.Hits;
+    }
 
     public long Misses { get; internal set; }
 

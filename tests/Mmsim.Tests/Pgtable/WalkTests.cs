@@ -159,6 +159,30 @@ public sealed class WalkTests
     }
 
     [Fact]
+    public void AWalkWithNothingToWriteBackDecidesLikeTheLevelByLevelWalk()
+    {
+        // 01
+        // w.        column 0 written: A everywhere, D in the leaf, NX (anonymous memory)
+        //   CR3 -> pgd -> pud -> pmd -> pte[0]    read straight through, 4 references each
+        // Read and write pass (the write needs no write-back); a fetch hits NX and faults;
+        // nothing in the tables changes. Column 1's PTE is none: the walk goes level by level.
+        var (k, t) = PagingKit.NewMachine();
+        t.Mm().MapAt(0, 2, Mm.MmKit.Rw);
+        Assert.Equal(FaultResult.Ok, k.Touch(t, 0));
+        ulong pte = t.PteAt(0);
+        Assert.Equal(Accessed | Dirty | Nx, pte & (Accessed | Dirty | Nx));
+        var read = Walk(t.Mm(), Mm.MmKit.Col(0) + 0x10, AccessKind.Read);
+        var write = Walk(t.Mm(), Mm.MmKit.Col(0), AccessKind.Write);
+        var exec = Walk(t.Mm(), Mm.MmKit.Col(0), AccessKind.Execute);
+        Assert.Equal((WalkFault.None, 4), (read.F, read.Refs));
+        Assert.Equal(new Translation(EntryPfn(pte), 12, Writable: true, User: true, NoExecute: true, Global: false, Dirty: true), read.T);
+        Assert.Equal((WalkFault.None, 4, read.T), (write.F, write.Refs, write.T));
+        Assert.Equal((WalkFault.Protection, 4), (exec.F, exec.Refs));
+        Assert.Equal(pte, t.PteAt(0));
+        Assert.Equal((WalkFault.NotPresent, 4), (Walk(t.Mm(), Mm.MmKit.Col(1), AccessKind.Read).F, Walk(t.Mm(), Mm.MmKit.Col(1), AccessKind.Read).Refs));
+    }
+
+    [Fact]
     public void EntryEncodings()
     {
         // pfn 0x1234 read-only user page, no exec: P|U|A|NX

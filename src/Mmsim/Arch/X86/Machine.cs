@@ -23,6 +23,8 @@ public sealed partial class Machine
     private readonly Cpu[] _cpus;
     private readonly TlbLevel[] _l1d;   // _cpus[i].Tlb.L1d, for the hit path
     private readonly TlbLevel[] _l1i;
+    private readonly TlbArray[] _l1dFirst;   // _l1d[i].First: the array the hit path probes
+    private readonly TlbArray[] _l1iFirst;
     private readonly IPageWalker _walker;
     private ulong _lastCtxId = 1;   // last_mm_ctx_id; init_mm owns 1
 
@@ -43,6 +45,8 @@ public sealed partial class Machine
         _cpus = new Cpu[nrCpus];
         _l1d = new TlbLevel[nrCpus];
         _l1i = new TlbLevel[nrCpus];
+        _l1dFirst = new TlbArray[nrCpus];
+        _l1iFirst = new TlbArray[nrCpus];
         for (int i = 0; i < nrCpus; i++)
         {
             var idle = new Task(0, 0, null, new FdTable()) { Comm = $"swapper/{i}", ActiveMm = InitMm, Cpu = i };
@@ -53,6 +57,8 @@ public sealed partial class Machine
             _cpus[i] = cpu;
             _l1d[i] = cpu.Tlb.L1d;
             _l1i[i] = cpu.Tlb.L1i;
+            _l1dFirst[i] = cpu.Tlb.L1d.First;
+            _l1iFirst[i] = cpu.Tlb.L1i.First;
         }
     }
 

@@ -35,24 +35,64 @@ public sealed partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FaultResult Access(int cpu, ulong address, AccessKind kind, out ulong physAddr)
     {
-        // The hit path: the first (4 KiB) array of the L1 only, through per-CPU level arrays
-        // to keep the chain of dependent loads short.
-        TlbLevel l1 = kind == AccessKind.Execute ? _l1i[cpu] : _l1d[cpu];
-        TlbArray array = l1.First;
-        int index = array.LookupFirstSizeScalar(address, l1.Pcid);
+        if (TryHit(cpu, address, kind, out ulong data))
+        {
+            physAddr = TlbArray.PhysAddr(data, address);
+            return FaultResult.Ok;
+        }
+        return AccessNotHit(cpu, address, kind, out physAddr);
+    }
+
+    /// <summary>
+    /// <see cref="Access(int, ulong, AccessKind, out ulong)"/> without the physical address (a
+    /// hit then computes none).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public FaultResult Access(int cpu, ulong address, AccessKind kind) =>
+        TryHit(cpu, address, kind, out _) ? FaultResult.Ok : AccessNotHit(cpu, address, kind, out _);
+
+    /// <summary>
+    /// The hit path: the first (4 KiB) array of the L1 only, reached straight from a per-CPU
+    /// array; it holds the level's PCID and its hit counter, so that the chain of dependent loads
+    /// is machine, array, tags. A hit whose cached bits allow the access is counted and touched
+    /// and its data word returned; anything else (a miss, a refused hit) returns false, changing
+    /// nothing, for <see cref="AccessNotHit"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryHit(int cpu, ulong address, AccessKind kind, out ulong data)
+    {
+        TlbArray array = kind == AccessKind.Execute ? _l1iFirst[cpu] : _l1dFirst[cpu];
+        int index = array.LookupFirstSizeScalar(address, out int set, out int way);
         if (index >= 0)
         {
-            ulong data = array.DataAt(index);
+            data = array.DataAt(index);
             if ((data & Forbid(kind)) == 0)
             {
-                array.Touch(index);
-                l1.Hits++;
-                physAddr = TlbArray.PhysAddr(data, address);
-                return FaultResult.Ok;
+                array.Touch(index, set, way);
+                array.Hits++;
+                return true;
             }
-            return Refused(_cpus[cpu], data, address, kind, out physAddr);
+            return false;
         }
-        return AccessL1(_cpus[cpu], l1, address, kind, out physAddr);
+        data = 0;
+        return false;
+    }
+
+    /// <summary>
+    /// The access after <see cref="TryHit"/> found no usable entry in the first array: probes it
+    /// again (a probe changes nothing) to tell a refused hit from a miss.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private FaultResult AccessNotHit(int cpu, ulong address, AccessKind kind, out ulong physAddr)
+    {
+        bool exec = kind == AccessKind.Execute;
+        TlbArray array = exec ? _l1iFirst[cpu] : _l1dFirst[cpu];
+        int index = array.LookupFirstSizeScalar(address, out _, out _);
+        if (index >= 0)
+        {
+            return Refused(_cpus[cpu], array.DataAt(index), address, kind, out physAddr);
+        }
+        return AccessL1(_cpus[cpu], exec ? _l1i[cpu] : _l1d[cpu], address, kind, out physAddr);
     }
 
     /// <summary>The rest of the L1 lookup (the other sizes and arrays), off the hit path.</summary>
@@ -74,9 +114,6 @@ public sealed partial class Machine
         }
         return AccessMiss(cpu, l1, va, kind, out physAddr);
     }
-
-    /// <summary><see cref="Access(int, ulong, AccessKind, out ulong)"/> without the physical address.</summary>
-    public FaultResult Access(int cpu, ulong address, AccessKind kind) => Access(cpu, address, kind, out _);
 
     /// <summary>The data bits that refuse an access of this kind (a byte per kind, no branch).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

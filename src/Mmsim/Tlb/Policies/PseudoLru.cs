@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Mmsim.Tlb.Policies;
 
@@ -16,6 +17,7 @@ namespace Mmsim.Tlb.Policies;
 internal static class PseudoLru
 {
     /// <summary>A lookup hit or a fill of way.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Touch(ref ulong mru, int way, ulong allWays)
     {
         ulong bit = 1UL << way;
