@@ -146,7 +146,7 @@ public sealed partial class Machine
             }
             l2.Misses++;
         }
-        return WalkAndFill(cpu, va, kind, refill: false, out physAddr);
+        return WalkAndFill(cpu, va, kind, refill: false, out physAddr, heldOnlyInOtherL1: true);
     }
 
     /// <summary>A cached entry refused the access: a dirty-bit assist or a stale-permission re-walk.</summary>
@@ -160,16 +160,18 @@ public sealed partial class Machine
         }
         cpu.Stats.StalePermissionRewalks++;
         cpu.Tlb.DropAddress(va);
-        return WalkAndFill(cpu, va, kind, refill: false, out physAddr);
+        return WalkAndFill(cpu, va, kind, refill: false, out physAddr, heldOnlyInOtherL1: true);
     }
 
     /// <summary>
     /// The page walk on CR3's mm and the fills it makes; on a walk fault, the fault handler and
     /// a retry. refill: the TLBs may still hold va's entry (a dirty assist), so fills replace
-    /// it in place. Throws <see cref="ModelBugException"/> when a handler keeps reporting a fault
+    /// it in place. heldOnlyInOtherL1: the lookups just missed in the STLB and in the L1 of this
+    /// kind (or dropped va there), so when the walk faults only the other L1 can still hold an
+    /// entry for va to drop. Throws <see cref="ModelBugException"/> when a handler keeps reporting a fault
     /// handled that the page tables still raise.
     /// </summary>
-    private FaultResult WalkAndFill(Cpu cpu, ulong va, AccessKind kind, bool refill, out ulong physAddr)
+    private FaultResult WalkAndFill(Cpu cpu, ulong va, AccessKind kind, bool refill, out ulong physAddr, bool heldOnlyInOtherL1 = false)
     {
         TlbStats stats = cpu.Stats;
         for (int attempt = 0; ; attempt++)
@@ -185,7 +187,15 @@ public sealed partial class Machine
                 return FaultResult.Ok;
             }
             stats.WalkFaults++;
-            cpu.Tlb.DropAddress(va);
+            if (heldOnlyInOtherL1)
+            {
+                // A fault fills nothing, so on a retry too only the other L1 can hold va.
+                (kind == AccessKind.Execute ? cpu.Tlb.L1d : cpu.Tlb.L1i).Invalidate(va);
+            }
+            else
+            {
+                cpu.Tlb.DropAddress(va);
+            }
             FaultResult result = DeliverFault(cpu, va, kind, fault);
             if (result != FaultResult.Ok)
             {
