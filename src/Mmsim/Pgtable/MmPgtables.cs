@@ -134,32 +134,9 @@ public sealed class MmPgtables
     {
         blocked = false;
         int table = Root;
-        for (int l = 0; l < level; l++)
+        for (int l = 0; l < level && table >= 0; l++)
         {
-            int idx = Geometry.Index(l, va);
-            ulong e = Get(table, idx);
-            if (IsNone(e))
-            {
-                if (!alloc)
-                {
-                    return -1;
-                }
-                int child = _store.AllocTable();
-                if (child < 0)
-                {
-                    return -1;
-                }
-                Count(l + 1, 1);
-                Set(table, idx, MkEntry((ulong)child, TableEntry));
-                table = child;
-                continue;
-            }
-            if (IsLeaf(e) && Geometry.LeafAllowed(l))
-            {
-                blocked = true;
-                return -1;
-            }
-            table = (int)EntryPfn(e);
+            table = Step(table, Geometry.Index(l, va), l, alloc, out blocked);
         }
         return table;
     }
@@ -170,10 +147,17 @@ public sealed class MmPgtables
     /// allocating one for an empty entry when <paramref name="alloc"/>. Returns -1 when the entry
     /// is empty (and not allocating, or no memory) or maps a huge page.
     /// </summary>
-    public int PteTable(int pmdTable, int pmdIdx, bool alloc)
+    public int PteTable(int pmdTable, int pmdIdx, bool alloc) => Step(pmdTable, pmdIdx, PmdLevel, alloc, out _);
+
+    /// <summary>
+    /// One step down from entry idx of a table at walk step level: the child table it points at,
+    /// a new one for an empty entry when <paramref name="alloc"/> (pXd_alloc()), or -1 when the
+    /// entry is empty (not allocating, or no memory) or is a huge leaf (<paramref name="blocked"/>).
+    /// </summary>
+    private int Step(int table, int idx, int level, bool alloc, out bool blocked)
     {
-        int l = PmdLevel;
-        ulong e = Get(pmdTable, pmdIdx);
+        blocked = false;
+        ulong e = Get(table, idx);
         if (IsNone(e))
         {
             if (!alloc)
@@ -185,12 +169,13 @@ public sealed class MmPgtables
             {
                 return -1;
             }
-            Count(l + 1, 1);
-            Set(pmdTable, pmdIdx, MkEntry((ulong)child, TableEntry));
+            Count(level + 1, 1);
+            Set(table, idx, MkEntry((ulong)child, TableEntry));
             return child;
         }
-        if (IsLeaf(e) && Geometry.LeafAllowed(l))
+        if (IsLeaf(e) && Geometry.LeafAllowed(level))
         {
+            blocked = true;
             return -1;
         }
         return (int)EntryPfn(e);
