@@ -91,12 +91,15 @@ public static class PmapSource
     public static PmapProcess? FromModel(Kernel kernel, int pid, string? cmdline)
     {
         Process.Task? task = kernel.Find(pid);
-        if (task?.Mm is not { } mm)
-        {
-            return null;
-        }
+        return task?.Mm is { } mm ? FromMm(mm, task.Tgid, cmdline ?? "[" + task.Comm + "]") : null;
+    }
+
+    /// <summary>An mm of the model: its smaps (<see cref="ProcSmaps"/> over <see cref="SmapsGather"/>,
+    /// the reference machine's settings) read as pmap reads it, the tgid and cmdline given.</summary>
+    public static PmapProcess FromMm(MmStruct mm, int tgid, string cmdline)
+    {
         string smaps = ProcSmaps.Format(mm, (Vma v, ref MemSizeStats mss) => SmapsGather.Gather(mm, v, ref mss), SmapsConfig.Reference);
-        return new PmapProcess(task.Tgid, cmdline ?? "[" + task.Comm + "]", mm.StartStack, ParseMappings(smaps));
+        return new PmapProcess(tgid, cmdline, mm.StartStack, ParseMappings(smaps));
     }
 
     /// <summary>
