@@ -1,5 +1,9 @@
 using System.Text;
 using Mmsim.Proc;
+using Mmsim.Process;
+using Mmsim.Tests.Fault;
+using static Mmsim.Tests.Mm.MmKit;
+using Task = Mmsim.Process.Task;
 
 namespace Mmsim.Tests.Proc;
 
@@ -186,6 +190,35 @@ public sealed class ProcPmapTests
                                                     9999980 10000000             2           1 KB 
 
             """, ProcPmap.Format(p, PmapFormat.All));
+    }
+
+    /// <summary>
+    /// The live model: pid 1 with one anonymous area of 4 pages, the first two written.
+    /// <code>
+    ///   col 0   1   2   3
+    ///   | W | W | . | . |   rw- anon: Kbytes 16, RSS 8, Dirty 8
+    /// </code>
+    /// then the [vsyscall] gate, as smaps lists it.
+    /// </summary>
+    [Fact]
+    public void FromTheLiveModel()
+    {
+        (Kernel k, Task t) = PagingKit.NewMachine();
+        t.Mm().MapAt(0, 4);
+        k.Touch(t, 0);
+        k.Touch(t, 1);
+        PmapProcess p = PmapSource.FromModel(k, 1, "prog -v")!;
+        Assert.Equal("""
+            1:   prog -v
+            Address           Kbytes     RSS   Dirty Mode  Mapping
+            0000000010000000      16       8       8 rw---   [ anon ]
+            ffffffffff600000       4       0       0 --x--   [ anon ]
+            ---------------- ------- ------- ------- 
+            total kB              20       8       8
+
+            """, ProcPmap.Format(p, PmapFormat.Extended));
+        Assert.Contains("\n        10000000 rw-p 00000000  00:00     0   16   8   8         8          8         8   0", ProcPmap.Format(p, PmapFormat.More), StringComparison.Ordinal);
+        Assert.Null(PmapSource.FromModel(k, 99, null));
     }
 
     [Fact]
