@@ -228,8 +228,10 @@ public sealed partial class Replayer
                 Statm = ProcStatm.Format(mm, rss),
                 InferredPages = _inferredPages.TryGetValue(mm, out HashSet<ulong>? pages) ? pages.Order().ToList() : [],
             };
-            PmapProcess pmap = PmapSource.FromMm(mm, task.Tgid,
-                _cmdlines.TryGetValue(mm, out byte[]? cmdline) ? PmapSource.CmdlineText(cmdline, leader.Comm) : "[" + leader.Comm + "]");
+            // pmap reads the smaps just formatted (as PmapSource.FromMm would format it again).
+            var pmap = new PmapProcess(task.Tgid,
+                _cmdlines.TryGetValue(mm, out byte[]? cmdline) ? PmapSource.CmdlineText(cmdline, leader.Comm) : "[" + leader.Comm + "]",
+                mm.StartStack, PmapSource.ParseMappings(snap.Smaps!));
             snap = snap with
             {
                 Pmap = ProcPmap.Format(pmap, PmapFormat.Default),
