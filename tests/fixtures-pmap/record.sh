@@ -38,6 +38,7 @@ record() {
     if ! pmap $pid | cmp -s - "$out/pmap"; then
         echo "$name: WARNING: plain pmap differs from the one on the saved maps" >&2
     fi
+    pkill -KILL -P $pid 2>/dev/null || true   # its children (bash -c runs sleep)
     kill -KILL $pid; wait $pid 2>/dev/null || true
     echo "$name: pid $pid, $(grep -c . "$out/maps") mappings, $(wc -c < "$out/smaps") bytes of smaps"
 }
