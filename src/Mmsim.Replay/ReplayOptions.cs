@@ -66,6 +66,15 @@ public sealed record ProcSnapshot(int Pid, string Maps)
     /// <summary>/proc/PID/statm (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
     public string? Statm { get; init; }
 
+    /// <summary>What procps-ng's <c>pmap PID</c> prints (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
+    public string? Pmap { get; init; }
+
+    /// <summary>What <c>pmap -x PID</c> prints (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
+    public string? PmapExtended { get; init; }
+
+    /// <summary>What <c>pmap -X PID</c> prints (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
+    public string? PmapMore { get; init; }
+
     /// <summary>Pages the replay faulted in for touches it inferred (mincore vectors, SIGSEGV lines): the program's
     /// instructions, not its calls. Sorted; with <see cref="ReplayOptions.ProcFiles"/> only.</summary>
     public IReadOnlyList<ulong> InferredPages { get; init; } = [];

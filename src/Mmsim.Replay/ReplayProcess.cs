@@ -16,6 +16,9 @@ public sealed partial class Replayer
 
     private readonly Dictionary<int, ulong> _pendingCloneFlags = new();
 
+    // /proc/PID/cmdline of each mm: the argument vector of the exec that made it, inherited by fork.
+    private readonly Dictionary<Mm.MmStruct, byte[]> _cmdlines = new(ReferenceEqualityComparer.Instance);
+
     private bool HandleProcess(ReplayCall call, Process.Task task, in StraceEvent ev, in ArgList a, string fileName)
     {
         switch (call)
@@ -91,6 +94,10 @@ public sealed partial class Replayer
             // The child's memory appears at this line: what its vectors show it touched (or
             // inherited resident) is applied here in a second pass.
             CopyOrigins(parentMm, mm, line);
+            if (_cmdlines.TryGetValue(parentMm, out byte[]? cmdline))
+            {
+                _cmdlines[mm] = cmdline;
+            }
             if (_inferredPages.TryGetValue(parentMm, out HashSet<ulong>? inherited))
             {
                 // Pages the parent's instructions touched come to the child with the fork.
@@ -132,6 +139,7 @@ public sealed partial class Replayer
             Fail(fileName, ev, $"execve of {path}: the model's ELF loader failed with errno {-err}");
         }
         NoteExecLayout(task.Mm!, exe, exeFile);
+        _cmdlines[task.Mm!] = Proc.PmapSource.CmdlineBytes(req.Argv);
         AssumeVdsoRead(task.Mm!);
         _snapshots.Remove(task.Tgid);
     }

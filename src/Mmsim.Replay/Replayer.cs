@@ -228,6 +228,16 @@ public sealed partial class Replayer
                 Statm = ProcStatm.Format(mm, rss),
                 InferredPages = _inferredPages.TryGetValue(mm, out HashSet<ulong>? pages) ? pages.Order().ToList() : [],
             };
+            // pmap reads the smaps just formatted (as PmapSource.FromMm would format it again).
+            var pmap = new PmapProcess(task.Tgid,
+                _cmdlines.TryGetValue(mm, out byte[]? cmdline) ? PmapSource.CmdlineText(cmdline, leader.Comm) : "[" + leader.Comm + "]",
+                mm.StartStack, PmapSource.ParseMappings(snap.Smaps!));
+            snap = snap with
+            {
+                Pmap = ProcPmap.Format(pmap, PmapFormat.Default),
+                PmapExtended = ProcPmap.Format(pmap, PmapFormat.Extended),
+                PmapMore = ProcPmap.Format(pmap, PmapFormat.More),
+            };
         }
         _snapshots[task.Tgid] = snap;
         OnSnapshot?.Invoke(snap);
