@@ -25,6 +25,10 @@ internal static class Program
     {
         try
         {
+            if (BenchJit.ShouldRunWithPgo(args))
+            {
+                return BenchJit.RunWithPgo(args);
+            }
             return Run(args, Console.Out, Console.Error);
         }
         catch (UsageException e)
