@@ -13,6 +13,7 @@ internal static class Program
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
                                           this kernel
+          mmsim fuzz TARGET [options]     feed a reader (strace, elf, options) mutated real inputs
           mmsim help [COMMAND]            this text, or a command's options (also: COMMAND --help)
 
         Record a log the model can replay exactly:
@@ -55,6 +56,7 @@ internal static class Program
             "replay" => ReplayCommand.Run(args[1..], stdout, stderr),
             "demo" => DemoCommand.Run(args[1..], stdout, stderr),
             "bench" => BenchCommand.Run(args[1..], stdout, stderr),
+            "fuzz" => FuzzCommand.Run(args[1..], stdout, stderr),
             _ => throw new UsageException($"unknown command '{args[0]}' (try: mmsim help)"),
         };
     }
@@ -71,6 +73,7 @@ internal static class Program
             "replay" => ReplayCommand.Help,
             "demo" => DemoCommand.Help,
             "bench" => BenchCommand.Help,
+            "fuzz" => FuzzCommand.Help,
             "help" => Usage,
             _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, bench)"),
         };

@@ -144,9 +144,13 @@ internal static class ReplayCommand
 
     /// <summary>Replays a log (open() gives it from the start; a second pass may read it again) and prints divergences and the summary.</summary>
     internal static int Replay(Func<TextReader> open, string name, string? root, string? procDir, ReplayMode mode, bool quiet,
+        TextWriter stdout, TextWriter stderr, ReplayOptions? options = null) =>
+        Replay(open, name, new HostFileSystem(root), procDir, mode, quiet, stdout, stderr, options);
+
+    /// <summary><see cref="Replay(Func{TextReader}, string, string?, string?, ReplayMode, bool, TextWriter, TextWriter, ReplayOptions?)"/> with the files looked up through host.</summary>
+    internal static int Replay(Func<TextReader> open, string name, IHostFiles host, string? procDir, ReplayMode mode, bool quiet,
         TextWriter stdout, TextWriter stderr, ReplayOptions? options = null)
     {
-        var host = new HostFileSystem(root);
         var sw = Stopwatch.StartNew();
         Replayer replayer;
         try

@@ -44,6 +44,14 @@ public sealed record ReplayOptions
     /// </summary>
     public bool ProcFiles { get; init; }
 
+    /// <summary>
+    /// The most tasks alive at once before the replay refuses to go on (exit 2): by default
+    /// pid_max of the reference kernel (<see cref="Replayer.DefaultMaxLiveTasks"/>), which no log
+    /// of it can exceed; it bounds the host memory a log forking without end can take (~40 KB a
+    /// process, ~1.2 GB at the default).
+    /// </summary>
+    public int MaxLiveTasks { get; init; } = Replayer.DefaultMaxLiveTasks;
+
     public static ReplayOptions Default { get; } = new();
 }
 

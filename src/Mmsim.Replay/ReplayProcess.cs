@@ -87,6 +87,7 @@ public sealed partial class Replayer
 
     private Process.Task CloneChild(Process.Task parent, int childPid, ulong flags, long line)
     {
+        CheckTaskLimit(line);
         Process.Task child = Kernel.Clone(parent, childPid, shareVm: (flags & CloneVm) != 0, thread: (flags & CloneThread) != 0,
             shareFiles: (flags & CloneFiles) != 0, shareFs: (flags & CloneFs) != 0);
         if (child.Mm is { } mm && parent.Mm is { } parentMm && !ReferenceEquals(mm, parentMm))
@@ -170,9 +171,13 @@ public sealed partial class Replayer
     {
         HostFile? st = _host.Stat(path);
         byte[]? bytes = st is null ? null : _host.ReadAll(path);
-        if (st is null || bytes is null)
+        if (st is null)
         {
             Fail(fileName, ev, $"execve: {path} not found (give the fixture's root with --root)");
+        }
+        if (bytes is null)
+        {
+            Fail(fileName, ev, $"execve: {path}: not a regular file of at most 1 GiB (a device, FIFO or directory is not read)");
         }
         ElfImage? elf = ElfImage.Parse(bytes, out string? why);
         if (elf is null || !elf.SegmentsWithin((ulong)bytes.Length))
