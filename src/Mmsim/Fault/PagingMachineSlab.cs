@@ -6,11 +6,13 @@ namespace Mmsim.Fault;
 /// <summary>
 /// The slab caches of a machine with paging: the mm_struct, vm_area_struct and task_struct
 /// objects of the model's address spaces and tasks come from them, so /proc/slabinfo and the
-/// slab lines of /proc/meminfo follow what runs. The anon_vma objects are not allocated yet.
+/// slab lines of /proc/meminfo follow what runs; so do the anon_vma and anon_vma_chain objects of
+/// the VMAs (<see cref="AnonVmaObjects"/>).
 /// </summary>
 public sealed partial class PagingMachine
 {
     private SlabCaches? _slabs;
+    private AnonVmaObjects? _anonObjects;
 
     /// <summary>The kernel's slab caches on this machine's RAM (created on first use: they hold no page until an object is allocated).</summary>
     public SlabCaches Slabs => _slabs ??= SlabCaches.CreateStandard(Phys);
@@ -52,6 +54,18 @@ public sealed partial class PagingMachine
                 objects.Alloc();
             }
             mm.Vmas.Objects = objects;
+        }
+        if (slabs.AnonVma is { } anonCache && slabs.AnonVmaChain is { } chainCache && mm.Vmas.AnonObjects is null)
+        {
+            _anonObjects ??= new AnonVmaObjects(anonCache, chainCache);
+            mm.Vmas.AnonObjects = _anonObjects;
+            foreach (Vma v in mm.Vmas)
+            {
+                if (v.AnonVma is { } av)
+                {
+                    _anonObjects.Link(av);
+                }
+            }
         }
     }
 }

@@ -20,4 +20,10 @@ public sealed class AnonVma
     public AnonVma? Parent { get; }
 
     public int Id { get; }
+
+    /// <summary>VMAs whose anon_vma_chain reaches this anon_vma (its own and its forked children's).</summary>
+    internal int Users { get; set; }
+
+    /// <summary>The anon_vma slab object while <see cref="Users"/> is above zero, on a machine with slab caches; else -1.</summary>
+    internal long SlabObject { get; set; } = -1;
 }

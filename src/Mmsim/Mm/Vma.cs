@@ -38,7 +38,35 @@ public sealed class Vma
     public OpenFile? File { get; set; }
 
     /// <summary>anon_vma: set on the first anonymous fault (anon_vma_prepare), inherited by splits.</summary>
-    public AnonVma? AnonVma { get; set; }
+    public AnonVma? AnonVma
+    {
+        get => _anonVma;
+        set
+        {
+            if (ReferenceEquals(value, _anonVma))
+            {
+                return;
+            }
+            // A VMA in a tree moves its anon_vma_chain objects along (unlink_anon_vmas() of the old chain, a link of the new).
+            if (Tree?.AnonObjects is { } objects)
+            {
+                if (_anonVma is not null)
+                {
+                    objects.Unlink(_anonVma);
+                }
+                if (value is not null)
+                {
+                    objects.Link(value);
+                }
+            }
+            _anonVma = value;
+        }
+    }
+
+    private AnonVma? _anonVma;
+
+    /// <summary>The tree this VMA is in, or null.</summary>
+    internal VmaTree? Tree { get; set; }
 
     /// <summary>True when this VMA's anon_vma_chain has more than one entry (it was forked from a parent's).</summary>
     public bool AnonVmaChainShared { get; set; }

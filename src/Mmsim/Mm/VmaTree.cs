@@ -27,6 +27,9 @@ public sealed partial class VmaTree
     /// </summary>
     internal Slab.SlabObjects? Objects { get; set; }
 
+    /// <summary>The machine's anon_vma and anon_vma_chain objects (with slab caches), which the VMAs entering and leaving link and unlink.</summary>
+    internal Slab.AnonVmaObjects? AnonObjects { get; set; }
+
     /// <summary>The lowest VMA, or null.</summary>
     public Vma? First => _first;
 
@@ -138,6 +141,11 @@ public sealed partial class VmaTree
         LinkList(prev, vma, next);
         Count++;
         Objects?.Alloc();
+        vma.Tree = this;
+        if (vma.AnonVma is { } av)
+        {
+            AnonObjects?.Link(av);
+        }
         vma.GapBelow = vma.StartField - (prev is null ? 0 : prev.EndField);
         vma.MaxGap = vma.GapBelow;
         if (next is not null)
@@ -181,6 +189,11 @@ public sealed partial class VmaTree
         UnlinkList(prev, vma, next);
         Count--;
         Objects?.Free();
+        vma.Tree = null;
+        if (vma.AnonVma is { } av)
+        {
+            AnonObjects?.Unlink(av);
+        }
         vma.Left = vma.Right = vma.Parent = null;
         if (next is not null)
         {

@@ -65,6 +65,43 @@ public sealed class SlabObjectsTests
         k.Validate();
     }
 
+    [Fact]
+    public void AnonVmasAndTheirChainsFollowPrepareForkSplitAndExit()
+    {
+        //  columns:   0 1   3   5      (RW private anonymous VMAs, not mergeable: holes between)
+        //             [ A ]  [B]  [C]
+        //
+        //  event                                     anon_vma  anon_vma_chain
+        //  mapped, nothing written                   0         0
+        //  write to A (anon_vma_prepare: a0)         1         1
+        //  write to C (c0)                           2         2
+        //  fork: A' and C' get a1 -> a0, c1 -> c0    4         6
+        //  parent splits A (mprotect of column 1)    4         7   (the split clones A's chain)
+        //  child exits (a1, c1 gone; a0, c0 stay)    2         3
+        //  parent unmaps everything                  0         0
+        var (k, t) = NewMachine();
+        SlabCaches s = k.Paging!.Slabs;
+        t.Mm().MapAt(0, 2);
+        t.Mm().MapAt(3, 1);
+        t.Mm().MapAt(5, 1);
+        Assert.Equal((0L, 0L), Anon(s));
+        Assert.Equal(FaultResult.Ok, k.Touch(t, 0));
+        Assert.Equal((1L, 1L), Anon(s));
+        Assert.Equal(FaultResult.Ok, k.Touch(t, 5));
+        Assert.Equal((2L, 2L), Anon(s));
+        Task child = k.Clone(t, 2, shareVm: false, thread: false, shareFiles: false);
+        Assert.Equal((4L, 6L), Anon(s));
+        t.Mm().ProtectAt(1, 1, Mmsim.Mm.Prot.Read);
+        Assert.Equal((4L, 7L), Anon(s));
+        k.Exit(child);
+        Assert.Equal((2L, 3L), Anon(s));
+        t.Mm().UnmapAt(0, 6);
+        Assert.Equal((0L, 0L), Anon(s));
+        k.Validate();
+    }
+
+    private static (long AnonVmas, long Chains) Anon(SlabCaches s) => (s.AnonVma!.ActiveObjs, s.AnonVmaChain!.ActiveObjs);
+
     private static (long Tasks, long Mms, long Vmas) Active(SlabCaches s) =>
         (s.TaskStruct!.ActiveObjs, s.MmStruct!.ActiveObjs, s.VmAreaStruct!.ActiveObjs);
 }
