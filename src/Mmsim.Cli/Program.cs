@@ -34,7 +34,7 @@ internal static class Program
         }
         catch (UsageException e)
         {
-            Console.Error.WriteLine("mmsim: " + e.Message);
+            Console.Error.WriteLine(ErrorLine(e.Message));
             return 2;
         }
     }
@@ -79,6 +79,32 @@ internal static class Program
         };
         stdout.WriteLine(text);
         return 0;
+    }
+
+    /// <summary>
+    /// The one line a refusal prints: "mmsim: " and the message, with control characters a
+    /// hostile input put into it (a newline in a path, an escape sequence) shown as \n or \xNN,
+    /// so that the message stays one line and cannot drive the terminal.
+    /// </summary>
+    internal static string ErrorLine(string message)
+    {
+        var sb = new System.Text.StringBuilder("mmsim: ", message.Length + 8);
+        foreach (char c in message)
+        {
+            if (c == '\n')
+            {
+                sb.Append("\\n");
+            }
+            else if (char.IsControl(c))
+            {
+                sb.Append("\\x").Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
     }
 
     /// <summary>True when a command's arguments ask for its help (<c>--help</c> or <c>-h</c> anywhere).</summary>

@@ -159,12 +159,12 @@ internal static class ReplayCommand
         }
         catch (StraceFormatException e)
         {
-            stderr.WriteLine("mmsim: " + e.Message);
+            stderr.WriteLine(Program.ErrorLine(e.Message));
             return 2;
         }
         catch (ReplayException e)
         {
-            stderr.WriteLine("mmsim: " + e.Message);
+            stderr.WriteLine(Program.ErrorLine(e.Message));
             return 2;
         }
         sw.Stop();

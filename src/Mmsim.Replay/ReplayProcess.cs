@@ -78,7 +78,8 @@ public sealed partial class Replayer
     private void ReplayClone(Process.Task task, in StraceEvent ev, ArgList a)
     {
         _pendingCloneFlags.Remove(task.Pid);
-        if (!ev.HasResult || ev.Result <= 0 || Kernel.Find((int)ev.Result) is not null)
+        // A child whose lines came first exists already; a pid of a task gone before is reused.
+        if (!ev.HasResult || ev.Result <= 0 || ev.Result > int.MaxValue || Kernel.Find((int)ev.Result) is { Exited: false })
         {
             return;
         }

@@ -110,7 +110,7 @@ public sealed partial class Replayer
             case StraceEventKind.Entered:
                 if (ev.Name is "clone" or "clone3" or "fork" or "vfork")
                 {
-                    if (Kernel.Find(ev.Pid) is { Mm: { } forking } forker)
+                    if (Kernel.Find(ev.Pid) is { Exited: false, Mm: { } forking } forker)
                     {
                         (long, long) mark = FaultMark(forking);
                         FlushAssumedWrites(forking);
@@ -118,7 +118,7 @@ public sealed partial class Replayer
                     }
                     NoteCloneEntered(ev);
                 }
-                else if (ev.Name == "exit_group" && Kernel.Find(ev.Pid) is { } exiting)
+                else if (ev.Name == "exit_group" && Kernel.Find(ev.Pid) is { Exited: false } exiting)
                 {
                     if (exiting.Mm is { } mm)
                     {
@@ -129,7 +129,7 @@ public sealed partial class Replayer
                     Snapshot(exiting);
                 }
                 break;
-            case StraceEventKind.Signal when ev.SignalName == "SIGSEGV" && Kernel.Find(ev.Pid) is { } faulting:
+            case StraceEventKind.Signal when ev.SignalName == "SIGSEGV" && Kernel.Find(ev.Pid) is { Exited: false } faulting:
                 {
                     MmStruct? mm = faulting.Mm;
                     (long, long) mark = FaultMark(mm);
@@ -150,6 +150,12 @@ public sealed partial class Replayer
 
     private void Syscall(in StraceEvent ev, string fileName)
     {
+        if (!ev.HasResult && Kernel.Find(ev.Pid) is { Exited: true })
+        {
+            // A call a thread was in when another thread's exit_group killed it: "<... futex resumed>) = ?".
+            CallsSkipped++;
+            return;
+        }
         Process.Task task = TaskFor(ev.Pid, ev.Line);
         MmStruct? before = task.Mm;
         (long, long) mark = FaultMark(before);
@@ -184,16 +190,22 @@ public sealed partial class Replayer
     private Process.Task TaskFor(int pid, long line)
     {
         Process.Task? t = Kernel.Find(pid);
-        if (t is not null)
+        if (t is not null && !t.Exited)
         {
             return t;
         }
         foreach (KeyValuePair<int, ulong> pending in _pendingCloneFlags)
         {
-            if (Kernel.Find(pending.Key) is { } parent)
+            if (Kernel.Find(pending.Key) is { Exited: false } parent)
             {
+                // A new task (also one reusing the pid of a task gone before) whose first line
+                // comes before its parent's clone returns.
                 return CloneChild(parent, pid, pending.Value, line);
             }
+        }
+        if (t is not null)
+        {
+            throw new ReplayException($"{_fileName}:{line}: pid {pid} makes a call after it exited, and no clone in flight can have reused its pid");
         }
         CheckTaskLimit(line);
         Process.Task init = Kernel.CreateInitTask(pid);

@@ -15,7 +15,7 @@ public sealed class BadInputTests
         }
         catch (UsageException ex)
         {
-            e.WriteLine("mmsim: " + ex.Message);
+            e.WriteLine(Program.ErrorLine(ex.Message));
             status = 2;
         }
         return (status, o.ToString(), e.ToString());

@@ -155,6 +155,61 @@ public sealed class FuzzTests
     }
 
     /*
+     * Found by the fuzzer (strace, seed 20261130, input 14037): a line duplicated after its
+     * process exited made the model schedule a dead task (ModelBugException). Now:
+     *
+     *   line 3   pid 2 exits
+     *   line 4   pid 2 calls clone          -> refused on line 4
+     */
+    [Fact]
+    public void ACallFromAnExitedPidIsRefusedOnItsLine()
+    {
+        const string Log = """
+            1 execve("/usr/bin/sleep", ["sleep", "0"], 0x7ffe0 /* 1 var */) = 0
+            1 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7ffff7d8ea10) = 2
+            2 +++ exited with 0 +++
+            2 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7ffff7d8ea10) = 3
+
+            """;
+        (int status, string err) = ReplayText(Log);
+        Assert.Equal(2, status);
+        Assert.Equal("mmsim: hostile.log:4: pid 2 makes a call after it exited, and no clone in flight can have reused its pid\n", err);
+    }
+
+    /*
+     * The kernel reuses pids: a clone may return the pid of a process gone before, and that is a
+     * new process (before the fuzzer's finding the replay took it for the old one).
+     */
+    [Fact]
+    public void APidReusedByCloneIsANewProcess()
+    {
+        const string Log = """
+            1 execve("/usr/bin/sleep", ["sleep", "0"], 0x7ffe0 /* 1 var */) = 0
+            1 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7ffff7d8ea10) = 2
+            2 exit_group(0) = ?
+            2 +++ exited with 0 +++
+            1 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7ffff7d8ea10) = 2
+            2 munmap(0x7ffff7fc1000, 4096) = 0
+            2 exit_group(0) = ?
+            2 +++ exited with 0 +++
+            1 exit_group(0) = ?
+
+            """;
+        var o = new StringWriter();
+        int status = ReplayCommand.Replay(() => new StringReader(Log), "reuse.log", new HostFileSystem(null), null,
+            ReplayMode.Check, quiet: true, o, TextWriter.Null);
+        Assert.True(status == 0, o.ToString());
+        Assert.EndsWith(", 0 diverged\n", o.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A path with a newline (a mutated ELF's interpreter) stays on the one error line, escaped.</summary>
+    [Fact]
+    public void ControlCharactersInAMessageAreEscaped()
+    {
+        Assert.Equal("mmsim: x.log:1: execve: /tmp/a\\nb\\x1b[31m not found", Program.ErrorLine("x.log:1: execve: /tmp/a\nb\u001b[31m not found"));
+    }
+
+    /*
      * A log that forks without end: the live tasks are bounded (pid_max of the reference kernel
      * by default; 100 here), and the line that would exceed it is named.
      *

@@ -234,7 +234,7 @@ internal sealed class OptionsTarget : FuzzTarget
         }
         catch (UsageException e)
         {
-            stderr.WriteLine("mmsim: " + e.Message);
+            stderr.WriteLine(Program.ErrorLine(e.Message));
             status = 2;
         }
         if (status == 2 && stderr.ToString().Length == 0 && stdout.ToString().StartsWith("Usage", StringComparison.Ordinal)
