@@ -77,6 +77,8 @@ public sealed class DemoTests
         Assert.Equal((0L, 1L), (s["e3.c.mm_users"], s["e3.c.mm_count"]));
         Assert.Equal((0L, 0L), (s["e4.c.mm_users"], s["e4.c.mm_count"]));
         Assert.False(s.Figures.ContainsKey("e1.c.mm_users"));
+        //  fork: the child's 7 VMAs are new vm_area_struct objects (7 → 14); the thread added none
+        Assert.Equal((7L, 7L, 14L), (s["fork.map_count"], s["fork.vma_objs_before"], s["fork.vma_objs_after"]));
     }
 
     [Fact]
@@ -123,12 +125,13 @@ public sealed class DemoTests
         //  find_vma(0x401234)       = #0, prev NULL      (inside)
         //  find_vma(0x628000)       = #4, prev #3 heap   (a hole: the area above)
         //  find_vma(TASK_SIZE)      = NULL, prev #13     (above everything)
-        DemoScene s = Run("vma-tree");
+        DemoScene s = Run("vma-tree", out string text);
         Assert.Equal(14L, s["map_count"]);
         Assert.Equal((0x400000L, 0L), (s["find_vma.0"], s["find_vma_prev.0"]));
         Assert.Equal((0x400000L, 0L), (s["find_vma.1"], s["find_vma_prev.1"]));
         Assert.Equal((0x7ffff7dff000L, 0x606000L), (s["find_vma.2"], s["find_vma_prev.2"]));
         Assert.Equal((0L, 0x7ffffffde000L), (s["find_vma.3"], s["find_vma_prev.3"]));
+        Assert.Contains("vm_flags  = VM_READ|VM_WRITE|VM_MAYREAD|VM_MAYWRITE|VM_MAYEXEC|VM_ACCOUNT|VM_SOFTDIRTY\n", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -151,6 +151,23 @@ internal static class DemoKit
         o.WriteLine(kinds ? $"{indent}{ProcMaps.VsyscallLine,-100} [vsyscall] (not a VMA)" : indent + ProcMaps.VsyscallLine);
     }
 
+    /// <summary>vm_flags as the kernel spells its bits: "VM_READ|VM_WRITE|...".</summary>
+    public static string FlagNames(VmFlags flags)
+    {
+        var names = new List<string>();
+        ulong seen = 0;
+        foreach (VmFlags f in Enum.GetValues<VmFlags>())
+        {
+            ulong bit = (ulong)f;
+            if (bit != 0 && (bit & (bit - 1)) == 0 && (flags & f) != 0 && (seen & bit) == 0)
+            {
+                seen |= bit;
+                names.Add("VM_" + f.ToString().ToUpperInvariant());
+            }
+        }
+        return string.Join('|', names);
+    }
+
     /// <summary>One maps-style range "start-end perms" for a VMA.</summary>
     public static string Range(Vma v) => $"{v.Start:x}-{v.End:x} ({(v.End - v.Start) / 1024} KiB)";
 

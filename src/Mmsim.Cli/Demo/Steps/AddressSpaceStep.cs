@@ -18,6 +18,7 @@ internal sealed class AddressSpaceStep : DemoStep
     public override IReadOnlyList<SeedQuote> Quotes =>
     [
         new(Seed.Series4, "The process address space is composed of the virtual memory that the process can address. [...] Although the virtual address addressing area of a process can reach 4 GB, it does not mean that the process can have access to 4 GB. We usually call the address space that the process has the permission to access as the memory area."),
+        new(Seed.Luodw, LuodwText.L14, "each VMA is one run of contiguous virtual addresses that never overlap another; a vm_area_struct holds its start and end, flags (access rights and behaviour) and vm_file (the file mapped, or none: anonymous); each segment in the figure corresponds to one vm_area_struct"),
         new(Seed.Series4, "The memory area can contain, code segment, data segment, bss segment, process user space stack, any memory ing file, any shared memory segment, and any anonymous memory segment."),
     ];
 

@@ -19,6 +19,7 @@ internal sealed class MmRefcountStep : DemoStep
     [
         new(Seed.Series4, "Mm_users indicates the number of threads in the process, and mm_count indicates the number of processes. Only when mm_count is 0 indicates that no process uses this memory descriptor. In this case, the kernel can undo this struct."),
         new(Seed.Series4, "The fork () function uses the copy_mm () function to copy the mm_struct of the parent process, the mm_struct of the sub-process is allocated through the mm_cachu slab cache. Generally, each process has a unique mm_struct. To create a thread, set CLONE_VM Peugeot when calling clone."),
+        new(Seed.Series4, "The two processes have their own vm_area_struct when the shared memory is mapped to a file. The two threads can share a vm_area_struct, because they share an mm_struct."),
         new(Seed.Series4, "When the thread exits, the kernel reduces the user count of mm_users in mm_struct. When the process exits, mm_count is 0, and mm_struct is recycled, kmem_cache_free () is called () the function recycles mm_struct to the cache of mm_cachu slab."),
     ];
 
@@ -59,7 +60,12 @@ internal sealed class MmRefcountStep : DemoStep
         Row("0 execve(/bin/gonzo): pid 100, running on CPU 0");
         Task t = k.Clone(p, 101, shareVm: true, thread: true, shareFiles: true);
         Row("1 clone(CLONE_VM|CLONE_THREAD...): thread 101");
+        long vmasBefore = k.Paging!.Slabs.VmAreaStruct!.ActiveObjs;
         Task c = k.Clone(p, 102, shareVm: false, thread: false, shareFiles: false);
+        long vmasAfter = k.Paging.Slabs.VmAreaStruct.ActiveObjs;
+        scene.Figures["fork.vma_objs_before"] = vmasBefore;
+        scene.Figures["fork.vma_objs_after"] = vmasAfter;
+        scene.Figures["fork.map_count"] = c.Mm!.MapCount;
         cm = c.Mm!;
         Row("2 fork(): child 102, copy_mm() → dup_mm()");
         k.Schedule(1, c);
@@ -78,6 +84,8 @@ internal sealed class MmRefcountStep : DemoStep
         k.Schedule(1, q2);
         Row("8 its thread 201 runs on CPU 1: 100's last reference");
         o.WriteLine();
+        o.WriteLine($"  At event 2, dup_mmap() gave child 102 its own copy of each of gonzo's {scene["fork.map_count"]} VMAs: vm_area_struct objects");
+        o.WriteLine($"  in use went {vmasBefore} → {vmasAfter}; thread 101 got none, it shares the mm and so every VMA with 100.");
         o.WriteLine("  The address space of 102 was gone at event 3 (mm_users 0: exit_mmap), but its mm_struct");
         o.WriteLine("  stayed allocated until CPU 1 switched to another mm at event 4 (mm_count 0: kmem_cache_free).");
         o.WriteLine("  Likewise 100's: torn down at event 6, freed at event 8 when the second CPU let go of it.");

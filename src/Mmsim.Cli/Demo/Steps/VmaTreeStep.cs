@@ -19,11 +19,14 @@ internal sealed class VmaTreeStep : DemoStep
     [
         new(Seed.Series4, "Both the Mmap and mm_rb data structures represent virtual memory area objects, but mmap stores them in the form of a linked list for element traversal, and mm_rb stores them in the form of a red/black tree for element search."),
         new(Seed.Luodw, LuodwText.L17, "these vm_area_structs are kept in a singly linked list and a red-black tree in the mm_struct; printing /proc/pid/maps just walks the list; the tree, rooted at mm_rb, finds an area quickly"),
+        new(Seed.Series4, "vm_start points to the first address of the interval, and vm_end points to the next address of the end address of the interval. Each mm_struct corresponds to a unique vm_area_struct."),
+        new(Seed.Series4, "The vm_flags field indicates the permissions in the current memory area. Common flags include VM_READ, VM_WRITE, and VM_EXEC, which indicate the read, write, and execute permissions on pages in the memory area. VM_SHARD indicates whether the ing in the memory area can be shared among multiple processes."),
         new(Seed.Series4, "The kernel provides the find_vmal () function to locate the memory region of the given memory address. [...] Search the specified address space for the first memory region where vm_end is greater than addr. If this region does not exist, null is returned. Otherwise, the returned vm_area_struct pointer is cached in the mmap_cache domain in the recently used memory region. Similarly, the kernel function find_vma_prev () is used to return the previous memory area of the given address."),
     ];
 
     public override IReadOnlyList<string> Corrections =>
     [
+        "An mm_struct has many vm_area_structs, not one: map_count of them (here 14; the real sleep of the next steps has 36), up to vm.max_map_count (65530). It is each VMA that belongs to exactly one mm (its vm_mm). The flag is VM_SHARED; vm_flags also holds VM_MAY* (what mprotect may grant later), VM_GROWSDOWN, VM_ACCOUNT, VM_LOCKED, VM_SOFTDIRTY and more.",
         "Since Linux 6.1 there is neither mm->mmap (the list, with vm_next/vm_prev) nor mm->mm_rb: both were replaced by one maple tree, mm->mm_mt, a B-tree of ranges whose nodes hold up to 16 entries (10 in the internal nodes that track gaps). The holes are stored too, as NULL ranges, so the largest free gap under a node is known without a walk. /proc/PID/maps iterates the tree (the VMA iterator, for_each_vma()).",
         "find_vma() is as described (the first VMA with vm_end > addr) but there is no cache any more: mmap_cache became the per-thread vmacache in 3.15, which was removed with the maple tree in 6.1. find_vma_prev() returns the result and stores the area before it in *pprev.",
         "The model keeps the same index as an AVL tree threaded with a list (below, left): the shapes differ from the maple tree's, the answers do not.",
@@ -80,6 +83,15 @@ internal sealed class VmaTreeStep : DemoStep
         o.WriteLine();
 
         Vma heap = mm.Vmas.Find(mm.StartBrk)!;
+        o.WriteLine($"  One of them, #{index[heap]} (the heap), as a struct vm_area_struct (the fields the model keeps):");
+        o.WriteLine($"    vm_start  = 0x{heap.Start:x}           first address inside");
+        o.WriteLine($"    vm_end    = 0x{heap.End:x}           first address after: [vm_start, vm_end), {heap.Length >> 10} KiB");
+        o.WriteLine($"    vm_flags  = {DemoKit.FlagNames(heap.Flags)}");
+        o.WriteLine($"    vm_pgoff  = 0x{heap.PgOff:x}               (anonymous: vm_start >> 12 when created)");
+        o.WriteLine($"    vm_file   = {(heap.File is null ? "NULL (anonymous)" : heap.File.Inode.Path)}");
+        o.WriteLine($"    anon_vma  = {(heap.AnonVma is null ? "NULL" : "set (a page was written: reverse map for its anonymous pages)")}");
+        o.WriteLine($"    vm_mm     = gonzo's mm_struct, which holds map_count = {mm.MapCount} VMAs, not one");
+        o.WriteLine();
         ulong[] probes = [0x100, DemoKit.GonzoText + 0x1234, heap.End + 0x1000, mm.TaskSize];
         string[] why = ["below every area", "inside the text", "in the hole above the heap", "TASK_SIZE, above every area"];
         for (int i = 0; i < probes.Length; i++)
