@@ -38,16 +38,20 @@ internal static class DemoCommand
             return 0;
         }
         string? only = null;
+        string? svgDir = null;
         bool list = false;
-        foreach (string a in args)
+        for (int i = 0; i < args.Length; i++)
         {
+            string a = args[i];
             if (a == "--list")
             {
                 list = true;
             }
             else if (a == "--svg")
             {
-                throw new UsageException("demo: --svg: the pictures are not available yet in this build");
+                // Not in the help until the pictures (src/Mmsim.Pictures) are wired: each step's
+                // DemoScene (kernel, pid, address, figures) and DemoStep.Picture say what to draw.
+                svgDir = i + 1 < args.Length ? args[++i] : throw new UsageException("demo: --svg needs a directory");
             }
             else if (a.StartsWith('-') || only is not null)
             {
@@ -71,7 +75,7 @@ internal static class DemoCommand
         {
             int n = Find(only);
             DemoTour.Run(steps[n], n + 1, stdout);
-            return 0;
+            return NoPictures(svgDir, stderr);
         }
         stdout.WriteLine("mmsim demo: a tour of two articles on Linux memory management, on the live model (Linux 6.18, x86-64).");
         stdout.WriteLine("Each step quotes the articles (the \"seeds\"), then shows the model doing it. `mmsim demo --list` lists the steps.");
@@ -79,6 +83,16 @@ internal static class DemoCommand
         for (int i = 0; i < steps.Count; i++)
         {
             DemoTour.Run(steps[i], i + 1, stdout);
+        }
+        return NoPictures(svgDir, stderr);
+    }
+
+    /// <summary>Says that --svg wrote nothing (the pictures are not in this build yet); returns 0.</summary>
+    private static int NoPictures(string? svgDir, TextWriter stderr)
+    {
+        if (svgDir is not null)
+        {
+            stderr.WriteLine($"mmsim: demo: --svg: the pictures are not available yet in this build; nothing was written to {svgDir}");
         }
         return 0;
     }

@@ -247,7 +247,7 @@ public sealed class DemoTests
     [Theory]
     [InlineData("nosuch", "no step 'nosuch'")]
     [InlineData("12", "no step '12'")]
-    [InlineData("--svg", "pictures are not available yet")]
+    [InlineData("--svg", "--svg needs a directory")]
     [InlineData("--fast", "unexpected argument '--fast'")]
     public void BadStepOrOptionIsExit2(string arg, string message)
     {
@@ -255,6 +255,17 @@ public sealed class DemoTests
         Assert.Equal(2, status);
         Assert.Equal(string.Empty, stdout);
         Assert.Contains(message, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SvgIsAcceptedAndSaysPicturesAreNotAvailableYet()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "mmsim-demo-svg-" + Guid.NewGuid().ToString("N"));
+        (int status, string stdout, string stderr) = BadInputTests.Run("demo", "--svg", dir, "rss-vsz");
+        Assert.Equal(0, status);
+        Assert.Contains("[rss-vsz]", stdout, StringComparison.Ordinal);
+        Assert.Contains("pictures are not available yet", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir));
     }
 
     [Fact]

@@ -17,6 +17,7 @@ internal sealed class AddressSpaceStep : DemoStep
 
     public override IReadOnlyList<SeedQuote> Quotes =>
     [
+        new(Seed.Series4, "Linux uses the virtual memory technology to allow the system to run multiple memories simultaneously, and the address space of each process is the size of the entire physical memory."),
         new(Seed.Series4, "The process address space is composed of the virtual memory that the process can address. [...] Although the virtual address addressing area of a process can reach 4 GB, it does not mean that the process can have access to 4 GB. We usually call the address space that the process has the permission to access as the memory area."),
         new(Seed.Luodw, LuodwText.L14, "each VMA is one run of contiguous virtual addresses that never overlap another; a vm_area_struct holds its start and end, flags (access rights and behaviour) and vm_file (the file mapped, or none: anonymous); each segment in the figure corresponds to one vm_area_struct"),
         new(Seed.Series4, "The memory area can contain, code segment, data segment, bss segment, process user space stack, any memory ing file, any shared memory segment, and any anonymous memory segment."),
@@ -24,6 +25,7 @@ internal sealed class AddressSpaceStep : DemoStep
 
     public override IReadOnlyList<string> Corrections =>
     [
+        "The address space is not the size of physical memory: it is virtual, the same for every process whatever the RAM (this machine has 128 MiB), and only the pages a process touches take frames.",
         "4 GB is the 32-bit figure. On x86-64 with 4-level paging a process may address TASK_SIZE = 0x7ffffffff000 bytes (128 TiB less one page); the upper half of the 48-bit space belongs to the kernel, and the addresses between are not canonical. With 5-level paging (LA57) user space can reach 64 PiB, but only for mmap hints above 128 TiB.",
         "A shared anonymous mapping is a shmem file too: /proc/PID/maps names it /dev/zero (deleted); SysV shm segments appear as SYSV<key>.",
     ];
@@ -51,6 +53,7 @@ internal sealed class AddressSpaceStep : DemoStep
         o.WriteLine();
         o.WriteLine($"  addressable (TASK_SIZE):   0x{taskSize:x} bytes = {taskSize >> 40} TiB less 4 KiB");
         o.WriteLine($"  in memory areas (VmSize):  {vsz >> 10} KiB in {mm.MapCount} areas; every other address is a segfault");
+        o.WriteLine($"  physical memory (RAM):     {DemoKit.RamBytes >> 20} MiB, of which this process uses {mm.Paging!.Rss * 4} KiB (RSS)");
         o.WriteLine($"  kernel half:               0xffff800000000000 and up (not accessible from user mode)");
         scene.Kernel = k;
         scene.Pid = t.Pid;

@@ -17,8 +17,9 @@ internal sealed class MmRefcountStep : DemoStep
 
     public override IReadOnlyList<SeedQuote> Quotes =>
     [
+        new(Seed.Series4, "Generally, the memory addresses of each process are independent of each other, when the memory between processes can access each other, this process is also called a thread."),
         new(Seed.Series4, "Mm_users indicates the number of threads in the process, and mm_count indicates the number of processes. Only when mm_count is 0 indicates that no process uses this memory descriptor. In this case, the kernel can undo this struct."),
-        new(Seed.Series4, "The fork () function uses the copy_mm () function to copy the mm_struct of the parent process, the mm_struct of the sub-process is allocated through the mm_cachu slab cache. Generally, each process has a unique mm_struct. To create a thread, set CLONE_VM Peugeot when calling clone."),
+        new(Seed.Series4, "The fork () function uses the copy_mm () function to copy the mm_struct of the parent process, the mm_struct of the sub-process is allocated through the mm_cachu slab cache. Generally, each process has a unique mm_struct. To create a thread, set CLONE_VM Peugeot when calling clone. Therefore, there is no distinction between processes and threads from the kernel perspective. The only difference is whether the address space can be shared."),
         new(Seed.Series4, "The two processes have their own vm_area_struct when the shared memory is mapped to a file. The two threads can share a vm_area_struct, because they share an mm_struct."),
         new(Seed.Series4, "When the thread exits, the kernel reduces the user count of mm_users in mm_struct. When the process exits, mm_count is 0, and mm_struct is recycled, kmem_cache_free () is called () the function recycles mm_struct to the cache of mm_cachu slab."),
     ];
@@ -26,6 +27,7 @@ internal sealed class MmRefcountStep : DemoStep
     public override IReadOnlyList<string> Corrections =>
     [
         "mm_users counts the users of the address space: every task sharing it (threads and CLONE_VM children) plus temporary mmget() holders such as a /proc reader. mm_count counts references to the struct itself: all users together hold one, and each CPU running a kernel thread (or its idle task, or a task that exited there) on it lazily holds one more (x86 selects CONFIG_MMU_LAZY_TLB_REFCOUNT).",
+        "Threads are tasks sharing one mm_struct (clone with CLONE_VM); processes can share memory too (MAP_SHARED, SysV shm) without being threads, and a thread shares more than memory (CLONE_THREAD: the thread group and its signals; usually files and fs too).",
         "When mm_users reaches 0 the address space is torn down at once (mmput() → exit_mmap()); the mm_struct itself is freed (__mmdrop() → free_mm(): kmem_cache_free(mm_cachep)) only when mm_count reaches 0, which may be later, when the last CPU switches away from it. The cache is named mm_struct in /proc/slabinfo; the variable is mm_cachep. \"Peugeot\" is the translation's rendering of \"flag\".",
     ];
 

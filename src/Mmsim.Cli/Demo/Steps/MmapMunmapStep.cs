@@ -14,6 +14,7 @@ internal sealed class MmapMunmapStep : DemoStep
 
     public override IReadOnlyList<SeedQuote> Quotes =>
     [
+        new(Seed.Series4, "Through the Kernel Operating Process, we can increase or decrease the memory area."),
         new(Seed.Series4, "The do_mmap () function can add a linear address space to the address space of a specified process. Its prototype is as follows: do_mmap (struct file * file, unsigned long addr, unsigned long len, unsigned long prot, unsigned long flag, unsigned long offset) [...] The corresponding undo address space ing function do_unmmap ()."),
         new(Seed.Luodw, LuodwText.L30, "when memory is requested, a vm_area_struct is first extended or a new one allocated, but no physical memory is mapped; only an access, through a page fault, makes the kernel allocate it"),
     ];
