@@ -51,7 +51,7 @@ internal sealed class AddressSpaceStep : DemoStep
         ulong taskSize = mm.TaskSize;
         ulong vsz = Page.Bytes(mm.TotalVm);
         o.WriteLine();
-        o.WriteLine($"  addressable (TASK_SIZE):   0x{taskSize:x} bytes = {taskSize >> 40} TiB less 4 KiB");
+        o.WriteLine($"  addressable (TASK_SIZE):   0x{taskSize:x} bytes = {(taskSize + Page.Size) >> 40} TiB less 4 KiB");
         o.WriteLine($"  in memory areas (VmSize):  {vsz >> 10} KiB in {mm.MapCount} areas; every other address is a segfault");
         o.WriteLine($"  physical memory (RAM):     {DemoKit.RamBytes >> 20} MiB, of which this process uses {mm.Paging!.Rss * 4} KiB (RSS)");
         o.WriteLine($"  kernel half:               0xffff800000000000 and up (not accessible from user mode)");
