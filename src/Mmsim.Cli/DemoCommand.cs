@@ -1,22 +1,33 @@
-using Mmsim.Replay;
+using Mmsim.Cli.Demo;
 
 namespace Mmsim.Cli;
 
 /// <summary>
-/// <c>mmsim demo</c>: for now, replays the embedded recording of a real <c>sleep 0.1</c>
-/// (Linux 6.18, ASLR off) and prints the maps the model rebuilt with the summary.
+/// <c>mmsim demo [STEP] [--list]</c>: the guided tour of the two seed articles on the live model.
+/// Each step quotes the seed, runs the model and prints what it shows (see Demo/).
 /// </summary>
 internal static class DemoCommand
 {
     public const string Help = """
-        Usage: mmsim demo
+        Usage: mmsim demo [STEP] [--list]
 
-        Replays a real `sleep 0.1`, recorded with strace on Linux 6.18 (x86-64, ASLR off) and built
-        into mmsim, on the model: every mmap/mprotect/munmap/brk result is recomputed and compared
-        with the kernel's, then the /proc/PID/maps the model rebuilt is printed with the replay
-        summary. It takes no options; to replay a log of your own, see mmsim replay --help.
+        A guided tour of Linux memory management on the live model, following two articles (the
+        "seeds"): for each statement, the model shows it happening, and where the article is wrong
+        or dated it says what Linux 6.18 does instead. Each step builds its own small machine
+        (2 CPUs, 128 MiB of RAM, x86-64 4-level paging unless it says otherwise); one of them
+        replays a real /usr/bin/sleep recorded with strace, built into mmsim.
 
-        Exit status: 0 all calls agree, 1 some diverged.
+          mmsim demo             every step, in order
+          mmsim demo --list      the steps' ids and titles
+          mmsim demo STEP        one step (an id from --list, or its number)
+
+        The steps: the address space and its areas; a segfault; mm_users and mm_count; a kernel
+        thread borrowing an mm; the VMA list and tree, find_vma; mmap/munmap merging and
+        splitting; `sleep 3000 &` and its maps; the gonzo layout; the 2-level and 4-level page
+        walks with the TLB; RSS versus VSZ; brk, a page fault and the buddy allocator.
+        docs/seeds.md maps every statement of the seeds to its step.
+
+        Exit status: 0, or 2 for an unknown step.
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -26,32 +37,81 @@ internal static class DemoCommand
             stdout.WriteLine(Help);
             return 0;
         }
-        if (args.Length > 0)
+        string? only = null;
+        string? svgDir = null;
+        bool list = false;
+        for (int i = 0; i < args.Length; i++)
         {
-            throw new UsageException($"demo: unexpected argument '{args[0]}' (try: mmsim demo --help)");
+            string a = args[i];
+            if (a == "--list")
+            {
+                list = true;
+            }
+            else if (a == "--svg")
+            {
+                // Not in the help until the pictures (src/Mmsim.Pictures) are wired: each step's
+                // DemoScene (kernel, pid, address, figures) and DemoStep.Picture say what to draw.
+                svgDir = i + 1 < args.Length ? args[++i] : throw new UsageException("demo: --svg needs a directory");
+            }
+            else if (a.StartsWith('-') || only is not null)
+            {
+                throw new UsageException($"demo: unexpected argument '{a}' (try: mmsim demo --help)");
+            }
+            else
+            {
+                only = a;
+            }
         }
-        using Stream? s = typeof(DemoCommand).Assembly.GetManifestResourceStream("demo/real_sleep.trace.log");
-        if (s is null)
+        IReadOnlyList<DemoStep> steps = DemoTour.Steps;
+        if (list)
         {
-            stderr.WriteLine("mmsim: demo: the embedded recording is missing from this build");
-            return 2;
+            for (int i = 0; i < steps.Count; i++)
+            {
+                stdout.WriteLine($"{i + 1,2}. {steps[i].Id,-14} {steps[i].Title}");
+            }
+            return 0;
         }
-        using var reader = new StreamReader(s);
-        stdout.WriteLine("Replaying a real `sleep 0.1` recorded with strace on Linux 6.18 (x86-64, ASLR off).");
-        stdout.WriteLine("Every mmap/mprotect/munmap/brk result is recomputed by the model and compared.");
+        if (only is not null)
+        {
+            int n = Find(only);
+            DemoTour.Run(steps[n], n + 1, stdout);
+            return NoPictures(svgDir, stderr);
+        }
+        stdout.WriteLine("mmsim demo: a tour of two articles on Linux memory management, on the live model (Linux 6.18, x86-64).");
+        stdout.WriteLine("Each step quotes the articles (the \"seeds\"), then shows the model doing it. `mmsim demo --list` lists the steps.");
         stdout.WriteLine();
-        var replayer = new Replayer(new HostFileSystem(null), ReplayMode.Check);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        replayer.Run(reader, "real_sleep/trace.log");
-        sw.Stop();
-        foreach (ProcSnapshot snap in replayer.Snapshots.Values)
+        for (int i = 0; i < steps.Count; i++)
         {
-            stdout.WriteLine($"/proc/{snap.Pid}/maps as the model rebuilt it, at exit_group:");
-            stdout.Write(snap.Maps);
-            stdout.WriteLine();
+            DemoTour.Run(steps[i], i + 1, stdout);
         }
-        Summary.Print(replayer, sw.Elapsed, stdout);
-        stdout.WriteLine($"{replayer.CallsReplayed} calls replayed, {replayer.Divergences.Count} diverged");
-        return replayer.Divergences.Count > 0 ? 1 : 0;
+        return NoPictures(svgDir, stderr);
+    }
+
+    /// <summary>Says that --svg wrote nothing (the pictures are not in this build yet); returns 0.</summary>
+    private static int NoPictures(string? svgDir, TextWriter stderr)
+    {
+        if (svgDir is not null)
+        {
+            stderr.WriteLine($"mmsim: demo: --svg: the pictures are not available yet in this build; nothing was written to {svgDir}");
+        }
+        return 0;
+    }
+
+    /// <summary>The index of the step named by id or number; a usage error otherwise.</summary>
+    private static int Find(string name)
+    {
+        IReadOnlyList<DemoStep> steps = DemoTour.Steps;
+        if (int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n >= 1 && n <= steps.Count)
+        {
+            return n - 1;
+        }
+        for (int i = 0; i < steps.Count; i++)
+        {
+            if (steps[i].Id == name)
+            {
+                return i;
+            }
+        }
+        throw new UsageException($"demo: no step '{name}' (try: mmsim demo --list)");
     }
 }

@@ -8,7 +8,7 @@ internal static class Program
         mmsim: the Linux (6.18, x86-64) process memory-management subsystem as an executable model.
 
         Usage:
-          mmsim demo                      replay a recorded real program (sleep 0.1) and show its maps
+          mmsim demo [STEP] [--list]      a guided tour of Linux memory management on the live model
           mmsim replay TRACE [options]    replay an `strace -f` log on the model
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on

@@ -27,12 +27,13 @@ public sealed class HelpTests
     [InlineData("demo", "--help")]
     [InlineData("demo", "-h")]
     [InlineData("help", "demo")]
-    public void DemoHelpSaysWhatItReplays(params string[] args)
+    public void DemoHelpSaysWhatItShows(params string[] args)
     {
         (int status, string stdout, _) = BadInputTests.Run(args);
         Assert.Equal(0, status);
-        Assert.StartsWith("Usage: mmsim demo", stdout, StringComparison.Ordinal);
-        Assert.Contains("sleep 0.1", stdout, StringComparison.Ordinal);
+        Assert.StartsWith("Usage: mmsim demo [STEP] [--list]", stdout, StringComparison.Ordinal);
+        Assert.Contains("/usr/bin/sleep", stdout, StringComparison.Ordinal);
+        Assert.Contains("docs/seeds.md", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("/proc/", stdout.Split('\n')[0], StringComparison.Ordinal);
     }
 

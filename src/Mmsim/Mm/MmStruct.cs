@@ -169,7 +169,10 @@ public sealed partial class MmStruct
             {
                 throw new ModelBugException($"validate_mm: bad range {v}");
             }
-            if (prev is not null && prev.End == v.Start && !ForkUnlockedNeighbours && VmaMerge.WouldMerge(prev, v))
+            // brk() never merges the heap with the area ending at start_brk (do_brk_flags() is given
+            // vma_prev_limit(start_brk)): a bss and a heap that touch stay apart, as in the kernel.
+            bool brkBoundary = v.Start == StartBrk && Brk > StartBrk;
+            if (prev is not null && prev.End == v.Start && !ForkUnlockedNeighbours && !brkBoundary && VmaMerge.WouldMerge(prev, v))
             {
                 throw new ModelBugException($"validate_mm: unmerged neighbours {prev} and {v}");
             }

@@ -32,6 +32,22 @@ public sealed class BrkTests
     }
 
     [Fact]
+    public void TheHeapNeverMergesWithTheBssBelowStartBrk()
+    {
+        MmStruct mm = NewHeap();
+        // -2 -1 | 0 1 2
+        //  B  B | H H H     <- a bss ending at start_brk, then brk(+3 pages): do_brk_flags() is
+        //                      given vma_prev_limit(start_brk) = none, so a new VMA, not an
+        //                      expanded bss; validate_mm accepts the pair, as the kernel leaves it
+        //                      (tests/fixtures/s18_static: bss 4a7000-4ae000, [heap] 4ae000-)
+        mm.Checked(mm.Mmap(Col(0) - Pages(2), Pages(2), Rw, AnonFixed, null, 0) - (long)(Col(0) - Pages(2)));
+        Brk(mm, Col(3));
+        Assert.Equal(2, mm.MapCount);
+        Assert.Equal("[0xfffe000-0x10000000 rw-p pg=0xfffe ac] [0x10000000-0x10003000 rw-p pg=0x10000 ac]", mm.Maps());
+        mm.Validate();
+    }
+
+    [Fact]
     public void GrowAgainExpandsTheSameVma()
     {
         MmStruct mm = NewHeap();
