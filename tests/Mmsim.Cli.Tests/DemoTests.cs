@@ -93,17 +93,17 @@ public sealed class DemoTests
     public void BrkFault_FourSteps_TheFrameFromTheBuddyAllocator()
     {
         //  heap 606000..608000 written (8 KiB) → brk 609000: the same VMA, 12 KiB, page 608000 none
-        //  → write 608040: one minor fault, do_anonymous_page() gets order 0 from DMA32: PFN 0x101e,
-        //    the buddy had no free order-0 page and split an order-1 block
+        //  → write 608040: one minor fault, do_anonymous_page() gets order 0 from DMA32: PFN 0x1020,
+        //    the buddy had no free order-0 page and split an order-5 block
         DemoScene s = Run("brk-fault", out string text);
         Assert.Equal((8L, 12L), (s["step1.heap_kib"], s["step2.heap_kib"]));
         Assert.Equal((1L, 1L), (s["fault.faults"], s["fault.minor"]));
-        Assert.Equal((0x101eL, 0L, (long)ZoneType.Dma32, 1L, 1L), (s["frame.pfn"], s["frame.order"], s["frame.zone"], s["frame.split_order"], s["frame.refcount"]));
+        Assert.Equal((0x1020L, 0L, (long)ZoneType.Dma32, 5L, 1L), (s["frame.pfn"], s["frame.order"], s["frame.zone"], s["frame.split_order"], s["frame.refcount"]));
         Assert.Equal(0x608040UL, s.Address);
         MmStruct mm = s.Kernel!.Find(s.Pid)!.Mm!;
-        Assert.Equal(0x101eUL, PgtableTypes.EntryPfn(mm.Paging!.EntryAt(0x608000, out _)));
-        Assert.Equal(ZoneType.Dma32, s.Kernel.Paging!.Phys.ZoneOf(0x101e).Type);
-        Assert.Contains("got PFN 0x101e", text, StringComparison.Ordinal);
+        Assert.Equal(0x1020UL, PgtableTypes.EntryPfn(mm.Paging!.EntryAt(0x608000, out _)));
+        Assert.Equal(ZoneType.Dma32, s.Kernel.Paging!.Phys.ZoneOf(0x1020).Type);
+        Assert.Contains("got PFN 0x1020", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -175,6 +175,22 @@ public sealed class DemoTests
         string real = File.ReadAllText(Directory.GetFiles(dir)[0]);
         Assert.Equal(FixtureReplayTests.Normalize(real), FixtureReplayTests.Normalize(step.Maps!));
         Assert.Contains("bss of the C library", o.ToString(), StringComparison.Ordinal);
+        // pmap of the model's sleep against what the real pmap printed for a real `sleep 0.1`
+        // (tests/fixtures-pmap): the same lines but the header (the command line) and the stack
+        // (its place depends on the environment's size).
+        string realPmap = File.ReadAllText(Directory.GetFiles(Path.Combine(FixtureReplayTests.FixturesDir() + "-pmap", "replay", "sleep"), "pmap", SearchOption.AllDirectories)[0]);
+        string[] realLines = realPmap.TrimEnd('\n').Split('\n');
+        string[] modelLines = step.Pmap!.TrimEnd('\n').Split('\n');
+        Assert.Matches(@"^\d+:   sleep 3000$", modelLines[0]);
+        Assert.Equal(realLines.Length, modelLines.Length);
+        for (int i = 1; i < realLines.Length; i++)
+        {
+            if (!realLines[i].EndsWith("[ stack ]", StringComparison.Ordinal))
+            {
+                Assert.Equal(realLines[i], modelLines[i]);
+            }
+        }
+        Assert.Contains($"$ pmap {s.Pid}", o.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -48,8 +48,14 @@ internal sealed class SleepStep : DemoStep
             o.WriteLine($"  $ cat /proc/{snap.Pid}/maps          (as the model rebuilt it; what each area is on the right)");
             PrintMaps(mm, o);
             o.WriteLine();
-            o.WriteLine($"  $ pmap {snap.Pid}");
-            o.WriteLine("  (not shown yet: mmsim's pmap formatter is being built; it will print here)");
+            o.WriteLine($"  $ pmap {snap.Pid}                      (procps-ng's format, byte for byte: sizes in KiB, the areas named by file)");
+            // The recorded command was `sleep 0.1`; the seed's `sleep 3000 &` has the same areas.
+            PmapProcess p = PmapSource.FromMm(mm, snap.Pid, "sleep 3000");
+            foreach (string line in ProcPmap.Format(p, PmapFormat.Default).TrimEnd('\n').Split('\n'))
+            {
+                o.WriteLine("  " + line);
+            }
+            Pmap = ProcPmap.Format(p, PmapFormat.Default);
             scene.Pid = snap.Pid;
             scene.Figures["map_count"] = mm.MapCount;
             scene.Figures["vsz_kib"] = (long)(Page.Bytes(mm.TotalVm) >> 10);
@@ -64,6 +70,9 @@ internal sealed class SleepStep : DemoStep
         scene.Figures["divergences"] = replayer.Divergences.Count;
         Maps = maps;
     }
+
+    /// <summary>The pmap output of the last run (for the tests).</summary>
+    public string? Pmap { get; private set; }
 
     /// <summary>The maps text of the last run (for the tests).</summary>
     public string? Maps { get; private set; }
