@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace Mmsim.Pictures;
@@ -63,8 +64,8 @@ public static class TimelinePicture
         svg.Path(Step(samples, X, s => YB(s.RssBytes)), "none", Palette.Rss, 2.2);
         svg.EndGroup();
 
-        double fltTop = NiceCeiling(maxFlt);
-        DrawAxes(svg, BottomPanelY, BottomPanelH, fltTop, v => Palette.Count((long)v), "faults");
+        double fltTop = NiceCeiling(Math.Max(maxFlt, 4));
+        DrawAxes(svg, BottomPanelY, BottomPanelH, fltTop, v => v.ToString("#,0.##", CultureInfo.InvariantCulture), "faults");
         double YF(long v) => BottomPanelY + BottomPanelH - (BottomPanelH * v / fltTop);
         svg.BeginGroup("faults");
         svg.Path(Step(samples, X, s => YF(s.MinFlt)), "none", Palette.MinFlt, 2);

@@ -1,0 +1,155 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace Mmsim.Cli.Tests;
+
+/// <summary>
+/// <c>mmsim report TRACE -o FILE</c>: one self-contained HTML page with the summary and, for each
+/// process, the five kinds of picture; bad input and the input itself as output are refused.
+/// </summary>
+public sealed partial class ReportCommandTests
+{
+    [GeneratedRegex("<figure class=\"pic pic-([a-z-]+)\">\n(<svg .*?</svg>\n)</figure>", RegexOptions.Singleline)]
+    private static partial Regex FigureRegex();
+
+    private static string TempDir(string name)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mmsim-report-{name}-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    [Fact]
+    public void ForkCowReportHasEveryPictureOfEveryProcessAsWellFormedSvg()
+    {
+        //  s10_fork_cow: a parent and three children, each captured at its exit_group;
+        //  per process: layout, VMA pages, walk, buddy, timeline.
+        string fx = Path.Combine(FixtureReplayTests.FixturesDir(), "s10_fork_cow");
+        string dir = TempDir("fork");
+        try
+        {
+            string output = Path.Combine(dir, "report.html");
+            (int status, string stdout, string stderr) = BadInputTests.Run(
+                ["report", Path.Combine(fx, "trace.log"), "--root", Path.Combine(fx, "root"), "-o", output]);
+            Assert.Equal((0, ""), (status, stderr));
+            Assert.Equal($"{output}: 4 processes, 65 calls replayed, 0 diverged\n", stdout.Replace("\r", "", StringComparison.Ordinal));
+            string html = File.ReadAllText(output);
+            Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+            Assert.Contains("none: every result agrees with the recording", html, StringComparison.Ordinal);
+
+            var kinds = new Dictionary<string, int>();
+            foreach (Match m in FigureRegex().Matches(html))
+            {
+                kinds[m.Groups[1].Value] = kinds.GetValueOrDefault(m.Groups[1].Value) + 1;
+                XElement svg = XElement.Parse(m.Groups[2].Value);
+                Assert.Equal("{http://www.w3.org/2000/svg}svg", svg.Name.ToString());
+            }
+            Assert.Equal(
+                [("buddy", 4), ("layout", 4), ("timeline", 4), ("vma-pages", 4), ("walk", 4)],
+                kinds.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => (k.Key, k.Value)));
+            // The maps of each process, as the replay writes them.
+            foreach (string maps in Directory.GetFiles(Path.Combine(fx, "maps"), "*.maps"))
+            {
+                string pid = Path.GetFileNameWithoutExtension(maps);
+                Assert.Contains($"<h3>/proc/{pid}/maps</h3>", html, StringComparison.Ordinal);
+            }
+            // Self-contained: no script, no linked stylesheet or image, nothing fetched.
+            Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("<link", html, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("src=", html, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("href=\"http", html, StringComparison.OrdinalIgnoreCase);
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TheReportReplayDivergesExactlyAsTheReplayDoes()
+    {
+        //  Capturing a process (its walk is an explained read of a present page) changes no result:
+        //  the same fixture reports the same calls and divergences as mmsim replay.
+        string fx = Path.Combine(FixtureReplayTests.FixturesDir(), "real_sh_pipe");
+        string dir = TempDir("pipe");
+        try
+        {
+            string output = Path.Combine(dir, "r.html");
+            (int status, string stdout, _) = BadInputTests.Run(["report", Path.Combine(fx, "trace.log"), "-o", output]);
+            (_, string replay, _) = BadInputTests.Run(["replay", Path.Combine(fx, "trace.log"), "--quiet"]);
+            Assert.Equal(0, status);
+            Assert.EndsWith(replay.Trim().Split('\n')[^1], stdout.Trim(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void RefusesToWriteOverItsInput()
+    {
+        string dir = TempDir("self");
+        try
+        {
+            string trace = Path.Combine(dir, "trace.log");
+            File.WriteAllText(trace, "7 brk(NULL) = 0x555555559000\n");
+            (int status, _, string stderr) = BadInputTests.Run(["report", trace, "-o", trace]);
+            Assert.Equal(2, status);
+            Assert.Contains("is the input trace; refusing to overwrite it", stderr, StringComparison.Ordinal);
+            Assert.Equal("7 brk(NULL) = 0x555555559000\n", File.ReadAllText(trace));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BadInputNamesFileAndLineAndWritesNothing()
+    {
+        string dir = TempDir("bad");
+        try
+        {
+            string trace = Path.Combine(dir, "bad.log");
+            File.WriteAllText(trace, "7 brk(NULL) = 0x555555559000\n7 mmap(NULL, 4096, PROT_READ\n");
+            string output = Path.Combine(dir, "r.html");
+            (int status, _, string stderr) = BadInputTests.Run(["report", trace, "-o", output]);
+            Assert.Equal(2, status);
+            Assert.StartsWith("mmsim: bad.log:2: ", stderr, StringComparison.Ordinal);
+            Assert.Single(stderr.Trim().Split('\n'));
+            Assert.False(File.Exists(output));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("report")]
+    [InlineData("report", "trace.log")]
+    [InlineData("report", "trace.log", "-o")]
+    [InlineData("report", "trace.log", "-o", "r.html", "--bogus")]
+    public void UsageErrorsExitTwo(params string[] args)
+    {
+        (int status, _, string stderr) = BadInputTests.Run(args);
+        Assert.Equal(2, status);
+        Assert.StartsWith("mmsim: ", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("report", "--help")]
+    [InlineData("help", "report")]
+    public void HelpListsThePicturesAndOptions(params string[] args)
+    {
+        (int status, string stdout, _) = BadInputTests.Run(args);
+        Assert.Equal(0, status);
+        Assert.StartsWith("Usage: mmsim report TRACE -o REPORT.html", stdout, StringComparison.Ordinal);
+        foreach (string word in (string[])["--output", "--root", "--follow", "layout", "page walk", "buddy", "timeline"])
+        {
+            Assert.Contains(word, stdout, StringComparison.Ordinal);
+        }
+    }
+}
