@@ -144,6 +144,16 @@ public static class PageWalkPicture
         }
         svg.EndGroup();
         WalkStep leaf = steps[^1];
+        if (leaf.Huge)
+        {
+            for (int l = leaf.Level + 1; l < g.Levels; l++)
+            {
+                double hx = ColX(l + 1);
+                svg.Rect(hx, TableY + 104, ColW, 60, "#ffffff", Palette.Muted, dash: "4 3");
+                svg.Text(hx + (ColW / 2), TableY + 130, $"no {LevelName(g, l)} level:", size: 11, anchor: "middle", fill: Palette.Muted);
+                svg.Text(hx + (ColW / 2), TableY + 146, $"{leaf.Name} maps a huge page", size: 11, anchor: "middle", fill: Palette.Muted);
+            }
+        }
         if (leaf.Present && leaf.Leaf)
         {
             DrawFrame(svg, e, leaf, g);

@@ -49,6 +49,27 @@ public sealed class PageWalkPictureTests
         Assert.True(HasText(root, $"physical address {Palette.Hex(again.PhysAddr)}"));
     }
 
+    [Fact]
+    public void HugePmdLeafEndsTheWalkAndWidensTheOffset()
+    {
+        //  THP always: a write into a 2 MiB-aligned anonymous area maps a huge PMD; the walk stops
+        //  at the PMD (PS), the PTE field joins the offset (bits 20..0), the frame is 2 MiB.
+        var k = new Kernel(MmConfig.Default, Phys.PhysMemConfig.OfSize(64UL << 20), new Fault.PagingOptions { Thp = Fault.ThpMode.Always });
+        Task t = k.CreateInitTask(9);
+        t.Mm!.MmapBase = 0x7ffff7fff000;
+        const ulong addr = 0x40000000;
+        Assert.Equal((long)addr, t.Mm.Mmap(addr, 4UL << 20, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Fixed | MapFlags.Anonymous, null, 0));
+        TranslateExplain e = k.Explain(t, addr + 0x12345, AccessKind.Write);
+        Assert.True(e.WalkAfterFault[^1].Huge);
+        XElement root = Parse(PageWalkPicture.Render(e, PagingMode.FourLevel, "pid 9"));
+        List<string> fields = VmaPagesPictureTests.Group(root, "fields");
+        Assert.Equal(["PMD 29..21", "0x0 = 0", "offset 20..0", "0x12345 = 74565"], fields[^4..]);
+        Assert.True(HasText(root, "page frame (2 MiB)"));
+        Assert.True(HasText(root, "P RW U A D PS NX"));
+        Assert.True(HasText(root, "no PTE level:"));
+        RenderPng(PageWalkPicture.Render(e, PagingMode.FourLevel, "pid 9"), "walk-huge");
+    }
+
     [Theory]
     [InlineData(PagingMode.FiveLevel, 0x7ffff7ff0000UL, "PGD 56..48|P4D 47..39|PUD 38..30|PMD 29..21|PTE 20..12|offset 11..0", 1318)]
     [InlineData(PagingMode.TwoLevel, 0x10000000UL, "PGD 31..22|PTE 21..12|offset 11..0", 766)]
