@@ -50,8 +50,15 @@ public static class AddressSpacePicture
     private const double GapH = 22;
     private const double Width = 980;
 
-    /// <summary>One row of the drawing: a VMA or a gap, [Lo, Hi) drawn from YTop down to YBottom.</summary>
-    private readonly record struct Row(ulong Lo, ulong Hi, double YTop, double YBottom, Vma? Vma);
+    /// <summary>More VMAs than this and the segments of one file that touch are drawn as one box.</summary>
+    public const int CompactAbove = 48;
+
+    /// <summary>
+    /// One row of the drawing: a VMA (or, in a compact drawing, the touching VMAs of one file,
+    /// <paramref name="Count"/> of them from <paramref name="Vma"/> up) or a gap (null), [Lo, Hi)
+    /// drawn from YTop down to YBottom.
+    /// </summary>
+    private readonly record struct Row(ulong Lo, ulong Hi, double YTop, double YBottom, Vma? Vma, int Count = 1);
 
     /// <summary>
     /// The SVG of mm's layout. <paramref name="title"/> names the process (e.g. "pid 42 (sleep)").
@@ -60,7 +67,7 @@ public static class AddressSpacePicture
     public static string Render(MmStruct mm, string title)
     {
         List<Row> rows = Layout(mm, out double bottom);
-        double height = bottom + 96;
+        double height = bottom + (mm.MapCount > CompactAbove ? 112 : 96);
         long rssPages = mm.Paging?.Rss ?? 0;
         var svg = new Svg(Width, height, $"Address space of {title}");
         svg.Text(12, 40, $"VSZ {Palette.Size(Page.Bytes(mm.TotalVm))} · RSS {Palette.Size(Page.Bytes((ulong)rssPages))} · "
@@ -130,7 +137,10 @@ public static class AddressSpacePicture
         _ => Palette.NoAccess,
     };
 
-    /// <summary>The rows from the top of the user address space down to 0.</summary>
+    /// <summary>
+    /// The rows from the top of the user address space down to 0. With more than
+    /// <see cref="CompactAbove"/> VMAs, the touching VMAs of one file become one row.
+    /// </summary>
     private static List<Row> Layout(MmStruct mm, out double bottom)
     {
         var vmas = new List<Vma>();
@@ -138,21 +148,31 @@ public static class AddressSpacePicture
         {
             vmas.Add(v);
         }
+        bool compact = vmas.Count > CompactAbove;
         var rows = new List<Row>();
         double y = Top;
         ulong above = mm.TaskSize;
         for (int i = vmas.Count - 1; i >= 0; i--)
         {
-            Vma v = vmas[i];
-            if (above > v.End)
+            int first = i;
+            while (compact && first > 0 && SameGroup(mm, vmas[first - 1], vmas[first]))
             {
-                rows.Add(new Row(v.End, above, y, y + GapH, null));
-                y += GapH;
+                first--;
             }
-            double h = Math.Clamp(18 + (6 * Math.Log2(Math.Max(v.Pages, 1))), 18, 96);
-            rows.Add(new Row(v.Start, v.End, y, y + h, v));
+            Vma lo = vmas[first];
+            Vma hi = vmas[i];
+            double gapH = compact ? 16 : GapH;
+            if (above > hi.End)
+            {
+                rows.Add(new Row(hi.End, above, y, y + gapH, null));
+                y += gapH;
+            }
+            double log = Math.Log2(Math.Max(Page.Pages(hi.End - lo.Start), 1));
+            double h = compact ? Math.Clamp(17 + (2 * log), 17, 44) : Math.Clamp(18 + (6 * log), 18, 96);
+            rows.Add(new Row(lo.Start, hi.End, y, y + h, lo, i - first + 1));
             y += h;
-            above = v.Start;
+            above = lo.Start;
+            i = first;
         }
         if (above > 0)
         {
@@ -163,15 +183,63 @@ public static class AddressSpacePicture
         return rows;
     }
 
+    /// <summary>
+    /// Whether two neighbouring VMAs share a box in a compact drawing: they touch and are the
+    /// segments of one file, or both plain anonymous memory (an arena and its reserve, a thread
+    /// stack and its guard).
+    /// </summary>
+    private static bool SameGroup(MmStruct mm, Vma lower, Vma upper)
+    {
+        if (lower.End != upper.Start)
+        {
+            return false;
+        }
+        if (upper.File is not null)
+        {
+            return lower.File?.Inode == upper.File.Inode;
+        }
+        return lower.File is null && Classify(mm, lower) is SegmentKind.Anon or SegmentKind.NoAccess
+            && Classify(mm, upper) is SegmentKind.Anon or SegmentKind.NoAccess;
+    }
+
     private static void DrawVma(Svg svg, MmStruct mm, Row r)
     {
         Vma v = r.Vma!;
         SegmentKind kind = Classify(mm, v);
+        string label = Describe(mm, v, kind);
+        if (r.Count > 1)
+        {
+            // The segments of one file: coloured as text when one of them is.
+            var perms = new System.Text.StringBuilder();
+            Vma? s = v;
+            for (int k = 0; k < r.Count && s is not null; k++, s = s.Next)
+            {
+                kind = (s.Flags & VmFlags.Exec) != 0 ? SegmentKind.Code : Classify(mm, s) == SegmentKind.Anon ? SegmentKind.Anon : kind;
+                if (k < 6)
+                {
+                    perms.Append(k == 0 ? "" : " ").Append(Perms(s));
+                }
+            }
+            if (r.Count > 6)
+            {
+                perms.Append(" …");
+            }
+            string name = ProcMaps.Name(mm, v) ?? "anonymous";
+            label = $"{(name.Length > 44 ? "…" + name[^43..] : name)} · {r.Count} VMAs: {perms}";
+        }
         svg.Rect(BoxX, r.YTop, BoxW, r.YBottom - r.YTop, Colour(kind), Palette.Outline);
         double mid = (r.YTop + r.YBottom) / 2;
-        svg.Text(BoxX + (BoxW / 2), mid + 4, Palette.Size(v.Length), size: 11, anchor: "middle", mono: true);
-        svg.Text(LabelX, mid + 4, Describe(mm, v, kind), size: 11.5);
+        svg.Text(BoxX + (BoxW / 2), mid + 4, Palette.Size(r.Hi - r.Lo), size: 11, anchor: "middle", mono: true);
+        svg.Text(LabelX, mid + 4, label, size: 11.5);
     }
+
+    /// <summary>The four permission characters of maps: "r-xp".</summary>
+    private static string Perms(Vma v) => new([
+        (v.Flags & VmFlags.Read) != 0 ? 'r' : '-',
+        (v.Flags & VmFlags.Write) != 0 ? 'w' : '-',
+        (v.Flags & VmFlags.Exec) != 0 ? 'x' : '-',
+        (v.Flags & VmFlags.MayShare) != 0 ? 's' : 'p',
+    ]);
 
     /// <summary>"/usr/lib/libc.so.6 · text · r-xp · 1.5 MiB" style label of one VMA.</summary>
     internal static string Describe(MmStruct mm, Vma v, SegmentKind kind)
@@ -190,12 +258,7 @@ public static class AddressSpacePicture
         {
             name = "…" + name[^43..];
         }
-        string perms = new([
-            (v.Flags & VmFlags.Read) != 0 ? 'r' : '-',
-            (v.Flags & VmFlags.Write) != 0 ? 'w' : '-',
-            (v.Flags & VmFlags.Exec) != 0 ? 'x' : '-',
-            (v.Flags & VmFlags.MayShare) != 0 ? 's' : 'p',
-        ]);
+        string perms = Perms(v);
         string head = name is null ? role : role.Length == 0 ? name : name + " · " + role;
         return $"{head} · {perms}";
     }
@@ -300,5 +363,10 @@ public static class AddressSpacePicture
         svg.Text(12, y + 24, $"start_brk {Palette.Hex(mm.StartBrk)} · brk {Palette.Hex(mm.Brk)} · mmap_base {Palette.Hex(mm.MmapBase)} · "
             + $"start_stack {Palette.Hex(mm.StartStack)} · TASK_SIZE {Palette.Hex(mm.TaskSize)}", size: 11, mono: true, fill: Palette.Marker);
         svg.Text(12, y + 42, "Not drawn: [vsyscall] at 0xffffffffff600000 (kernel address, not a VMA of the mm).", size: 10.5, fill: Palette.Muted);
+        if (mm.MapCount > CompactAbove)
+        {
+            svg.Text(12, y + 58, $"More than {CompactAbove} VMAs: touching VMAs of one file, or touching anonymous ones, share a box "
+                + "(the maps below list each).", size: 10.5, fill: Palette.Muted);
+        }
     }
 }

@@ -56,6 +56,30 @@ public sealed class AddressSpacePictureTests
             Kinds(mm));
     }
 
+    [Fact]
+    public void ManyVmasAreDrawnCompactlyWithTouchingAnonymousOnesInOneBox()
+    {
+        //  30 times, 64 KiB apart:  |rw|--|   one page read-write, one PROT_NONE above it
+        //  60 VMAs > CompactAbove (48): each touching pair is one box "anonymous · 2 VMAs: rw-p ---p"
+        (Kernel _, Task t) = OnePage(Pgtable.PagingMode.FourLevel, 0x20000000);
+        MmStruct mm = t.Mm!;
+        Assert.Equal(0, mm.Munmap(0x20000000, 0x1000));
+        const int anon = MapFlags.Private | MapFlags.Fixed | MapFlags.Anonymous;
+        for (ulong i = 0; i < 30; i++)
+        {
+            ulong a = 0x10000000 + (i * 0x10000);
+            Assert.Equal((long)a, mm.Mmap(a, 0x1000, Prot.Read | Prot.Write, anon, null, 0));
+            Assert.Equal((long)a + 0x1000, mm.Mmap(a + 0x1000, 0x1000, Prot.None, anon, null, 0));
+        }
+        Assert.Equal(60, mm.MapCount);
+        XElement root = Parse(AddressSpacePicture.Render(mm, "pid 7"));
+        List<string> labels = Texts(root).Where(s => s.StartsWith("anonymous · 2 VMAs: rw-p ---p", StringComparison.Ordinal)).ToList();
+        Assert.Equal(30, labels.Count);
+        Assert.True(HasText(root, "More than 48 VMAs"));
+        XElement vmas = root.Descendants().Single(e => (string?)e.Attribute("class") == "vmas");
+        Assert.Equal(30, vmas.Elements("{http://www.w3.org/2000/svg}rect").Count(r => r.Attribute("stroke-dasharray") is null));
+    }
+
     private static List<SegmentKind> Kinds(MmStruct mm)
     {
         var kinds = new List<SegmentKind>();
