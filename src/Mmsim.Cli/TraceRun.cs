@@ -57,7 +57,7 @@ internal static class TraceRun
         }
         return new ModelRun
         {
-            Source = fileName,
+            Source = name,
             SourceKind = "strace log",
             Lines = r.Lines,
             Calls = r.CallsReplayed,
