@@ -8,6 +8,9 @@ namespace Mmsim.Cli;
 /// </summary>
 internal sealed class HostFileSystem : IHostFiles
 {
+    /// <summary>The largest file read whole (the biggest executables and libraries are far smaller).</summary>
+    private const long MaxRead = 1L << 30;
+
     private readonly string? _root;
 
     public HostFileSystem(string? root)
@@ -50,14 +53,22 @@ internal sealed class HostFileSystem : IHostFiles
         {
             return null;
         }
+        // Only a regular file is read, and only up to MaxRead: a log naming /dev/zero, a FIFO or
+        // /proc/kcore as the program it execs must not make the replay read forever.
+        if (!NativeStat.IsRegularFile(real))
+        {
+            return null;
+        }
         try
         {
             using FileStream fs = File.OpenRead(real);
-            if (fs.Length > 1L << 30)
+            if (fs.Length > MaxRead)
             {
                 return null;
             }
-            return File.ReadAllBytes(real);
+            var bytes = new byte[fs.Length];
+            fs.ReadExactly(bytes);
+            return bytes;
         }
         catch (IOException)
         {

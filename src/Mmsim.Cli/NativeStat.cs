@@ -27,6 +27,13 @@ internal static partial class NativeStat
         return s;
     }
 
+    /// <summary>Whether path (symlinks followed) is a regular file: the only kind whose contents are read whole.</summary>
+    public static bool IsRegularFile(string path)
+    {
+        Span<byte> buf = stackalloc byte[256];
+        return StatNative(path, buf) == 0 && (BitConverter.ToUInt32(buf[24..]) & 0xf000) == 0x8000;
+    }
+
     /// <summary>Device (major, minor), inode and whether it is a character device, from x86-64 struct stat.</summary>
     public static (uint Major, uint Minor, ulong Ino, bool CharDevice) Stat(string path)
     {

@@ -14,6 +14,7 @@ internal static class Program
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
                                           this kernel
+          mmsim fuzz TARGET [options]     feed a reader (strace, elf, options) mutated real inputs
           mmsim help [COMMAND]            this text, or a command's options (also: COMMAND --help)
 
         Record a log the model can replay exactly:
@@ -26,6 +27,10 @@ internal static class Program
     {
         try
         {
+            if (BenchJit.ShouldRunWithPgo(args))
+            {
+                return BenchJit.RunWithPgo(args);
+            }
             return Run(args, Console.Out, Console.Error);
         }
         catch (UsageException e)
@@ -53,6 +58,7 @@ internal static class Program
             "report" => ReportCommand.Run(args[1..], stdout, stderr),
             "demo" => DemoCommand.Run(args[1..], stdout, stderr),
             "bench" => BenchCommand.Run(args[1..], stdout, stderr),
+            "fuzz" => FuzzCommand.Run(args[1..], stdout, stderr),
             _ => throw new UsageException($"unknown command '{args[0]}' (try: mmsim help)"),
         };
     }
@@ -70,6 +76,7 @@ internal static class Program
             "report" => ReportCommand.Help,
             "demo" => DemoCommand.Help,
             "bench" => BenchCommand.Help,
+            "fuzz" => FuzzCommand.Help,
             "help" => Usage,
             _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, bench)"),
         };

@@ -27,7 +27,9 @@ internal static class ReplayCommand
           --root DIR         look files up under DIR first (each fixture has a root/), then on the host
           --proc-dir DIR     write DIR/PID/{maps,smaps,smaps_rollup,status,statm} of each process
                              as it enters exit_group (status: memory lines from the model, the
-                             others - ids, signals, capabilities, context switches - defaults)
+                             others - ids, signals, capabilities, context switches - defaults),
+                             and DIR/PID/{pmap,pmap-x,pmap-X}: what procps-ng's pmap, pmap -x and
+                             pmap -X print for it at that moment
           --no-paging        model only the VMA layer (no page tables: no RSS, no vector or
                              getrusage checks); by default a 24 GiB machine with demand paging,
                              every page inside a regular file taken as cached
@@ -142,9 +144,13 @@ internal static class ReplayCommand
 
     /// <summary>Replays a log (open() gives it from the start; a second pass may read it again) and prints divergences and the summary.</summary>
     internal static int Replay(Func<TextReader> open, string name, string? root, string? procDir, ReplayMode mode, bool quiet,
+        TextWriter stdout, TextWriter stderr, ReplayOptions? options = null) =>
+        Replay(open, name, new HostFileSystem(root), procDir, mode, quiet, stdout, stderr, options);
+
+    /// <summary><see cref="Replay(Func{TextReader}, string, string?, string?, ReplayMode, bool, TextWriter, TextWriter, ReplayOptions?)"/> with the files looked up through host.</summary>
+    internal static int Replay(Func<TextReader> open, string name, IHostFiles host, string? procDir, ReplayMode mode, bool quiet,
         TextWriter stdout, TextWriter stderr, ReplayOptions? options = null)
     {
-        var host = new HostFileSystem(root);
         var sw = Stopwatch.StartNew();
         Replayer replayer;
         try
@@ -202,7 +208,7 @@ internal static class ReplayCommand
         return args[++i];
     }
 
-    /// <summary>Writes DIR/PID/{maps,smaps,smaps_rollup,status,statm}, each atomically (a temporary file renamed into place).</summary>
+    /// <summary>Writes DIR/PID/{maps,smaps,smaps_rollup,status,statm,pmap,pmap-x,pmap-X}, each atomically (a temporary file renamed into place).</summary>
     private static void WriteSnapshot(string dir, ProcSnapshot snap)
     {
         string pidDir = Path.Combine(dir, snap.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -212,6 +218,9 @@ internal static class ReplayCommand
         WriteAtomically(Path.Combine(pidDir, "smaps_rollup"), snap.SmapsRollup);
         WriteAtomically(Path.Combine(pidDir, "status"), snap.Status);
         WriteAtomically(Path.Combine(pidDir, "statm"), snap.Statm);
+        WriteAtomically(Path.Combine(pidDir, "pmap"), snap.Pmap);
+        WriteAtomically(Path.Combine(pidDir, "pmap-x"), snap.PmapExtended);
+        WriteAtomically(Path.Combine(pidDir, "pmap-X"), snap.PmapMore);
     }
 
     private static void WriteAtomically(string target, string? text)

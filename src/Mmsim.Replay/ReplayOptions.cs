@@ -45,6 +45,14 @@ public sealed record ReplayOptions
     public bool ProcFiles { get; init; }
 
     /// <summary>
+    /// The most tasks alive at once before the replay refuses to go on (exit 2): by default
+    /// pid_max of the reference kernel (<see cref="Replayer.DefaultMaxLiveTasks"/>), which no log
+    /// of it can exceed; it bounds the host memory a log forking without end can take (~40 KB a
+    /// process, ~1.2 GB at the default).
+    /// </summary>
+    public int MaxLiveTasks { get; init; } = Replayer.DefaultMaxLiveTasks;
+
+    /// <summary>
     /// Called after each memory or process call (mmap ... mseal, execve, clone, shmat/shmdt) with
     /// the calling process's VSZ, RSS and faults, for timelines; null (the default) measures nothing.
     /// </summary>
@@ -81,6 +89,15 @@ public sealed record ProcSnapshot(int Pid, string Maps)
 
     /// <summary>/proc/PID/statm (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
     public string? Statm { get; init; }
+
+    /// <summary>What procps-ng's <c>pmap PID</c> prints (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
+    public string? Pmap { get; init; }
+
+    /// <summary>What <c>pmap -x PID</c> prints (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
+    public string? PmapExtended { get; init; }
+
+    /// <summary>What <c>pmap -X PID</c> prints (with <see cref="ReplayOptions.ProcFiles"/>).</summary>
+    public string? PmapMore { get; init; }
 
     /// <summary>Pages the replay faulted in for touches it inferred (mincore vectors, SIGSEGV lines): the program's
     /// instructions, not its calls. Sorted; with <see cref="ReplayOptions.ProcFiles"/> only.</summary>

@@ -16,6 +16,9 @@ public sealed partial class Replayer
 
     private readonly Dictionary<int, ulong> _pendingCloneFlags = new();
 
+    // /proc/PID/cmdline of each mm: the argument vector of the exec that made it, inherited by fork.
+    private readonly Dictionary<Mm.MmStruct, byte[]> _cmdlines = new(ReferenceEqualityComparer.Instance);
+
     private bool HandleProcess(ReplayCall call, Process.Task task, in StraceEvent ev, in ArgList a, string fileName)
     {
         switch (call)
@@ -84,6 +87,7 @@ public sealed partial class Replayer
 
     private Process.Task CloneChild(Process.Task parent, int childPid, ulong flags, long line)
     {
+        CheckTaskLimit(line);
         Process.Task child = Kernel.Clone(parent, childPid, shareVm: (flags & CloneVm) != 0, thread: (flags & CloneThread) != 0,
             shareFiles: (flags & CloneFiles) != 0, shareFs: (flags & CloneFs) != 0);
         if (child.Mm is { } mm && parent.Mm is { } parentMm && !ReferenceEquals(mm, parentMm))
@@ -91,6 +95,10 @@ public sealed partial class Replayer
             // The child's memory appears at this line: what its vectors show it touched (or
             // inherited resident) is applied here in a second pass.
             CopyOrigins(parentMm, mm, line);
+            if (_cmdlines.TryGetValue(parentMm, out byte[]? cmdline))
+            {
+                _cmdlines[mm] = cmdline;
+            }
             if (_inferredPages.TryGetValue(parentMm, out HashSet<ulong>? inherited))
             {
                 // Pages the parent's instructions touched come to the child with the fork.
@@ -132,6 +140,7 @@ public sealed partial class Replayer
             Fail(fileName, ev, $"execve of {path}: the model's ELF loader failed with errno {-err}");
         }
         NoteExecLayout(task.Mm!, exe, exeFile);
+        _cmdlines[task.Mm!] = Proc.PmapSource.CmdlineBytes(req.Argv);
         AssumeVdsoRead(task.Mm!);
         _snapshots.Remove(task.Tgid);
     }
@@ -162,9 +171,13 @@ public sealed partial class Replayer
     {
         HostFile? st = _host.Stat(path);
         byte[]? bytes = st is null ? null : _host.ReadAll(path);
-        if (st is null || bytes is null)
+        if (st is null)
         {
             Fail(fileName, ev, $"execve: {path} not found (give the fixture's root with --root)");
+        }
+        if (bytes is null)
+        {
+            Fail(fileName, ev, $"execve: {path}: not a regular file of at most 1 GiB (a device, FIFO or directory is not read)");
         }
         ElfImage? elf = ElfImage.Parse(bytes, out string? why);
         if (elf is null || !elf.SegmentsWithin((ulong)bytes.Length))

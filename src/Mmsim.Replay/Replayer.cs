@@ -84,6 +84,7 @@ public sealed partial class Replayer
     public void Run(TextReader log, string fileName)
     {
         // Each event is acted on before the next is read: its text can stay in the reader's buffer.
+        _fileName = fileName;
         var reader = new StraceReader(log, fileName) { BorrowText = true };
         while (reader.TryRead(out StraceEvent ev))
         {
@@ -219,6 +220,7 @@ public sealed partial class Replayer
                 return CloneChild(parent, pid, pending.Value, line);
             }
         }
+        CheckTaskLimit(line);
         Process.Task init = Kernel.CreateInitTask(pid);
         init.Fs.Cwd = Fs.FsStruct.Resolve("/", _options.InitialCwd);
         return init;
@@ -253,6 +255,16 @@ public sealed partial class Replayer
                 Statm = ProcStatm.Format(mm, rss),
                 InferredPages = _inferredPages.TryGetValue(mm, out HashSet<ulong>? pages) ? pages.Order().ToList() : [],
             };
+            // pmap reads the smaps just formatted (as PmapSource.FromMm would format it again).
+            var pmap = new PmapProcess(task.Tgid,
+                _cmdlines.TryGetValue(mm, out byte[]? cmdline) ? PmapSource.CmdlineText(cmdline, leader.Comm) : "[" + leader.Comm + "]",
+                mm.StartStack, PmapSource.ParseMappings(snap.Smaps!));
+            snap = snap with
+            {
+                Pmap = ProcPmap.Format(pmap, PmapFormat.Default),
+                PmapExtended = ProcPmap.Format(pmap, PmapFormat.Extended),
+                PmapMore = ProcPmap.Format(pmap, PmapFormat.More),
+            };
         }
         _snapshots[task.Tgid] = snap;
         OnSnapshot?.Invoke(snap);
@@ -267,6 +279,26 @@ public sealed partial class Replayer
         }
         _divergences.Add(new Divergence(ev.Line, ev.Pid, ev.Name, ev.Result, model, detail));
         return _mode == ReplayMode.Follow;
+    }
+
+    /// <summary>
+    /// pid_max of the reference kernel (/proc/sys/kernel/pid_max, 32768 with 2 CPUs): no log of
+    /// it can have more tasks alive at once. Beyond <see cref="ReplayOptions.MaxLiveTasks"/> (this
+    /// by default) the replay refuses to go on, so that a log forking without end cannot take
+    /// the host's memory with it.
+    /// </summary>
+    public const int DefaultMaxLiveTasks = 32768;
+
+    private string _fileName = "";
+
+    /// <summary>Throws when another task would exceed <see cref="ReplayOptions.MaxLiveTasks"/>.</summary>
+    private void CheckTaskLimit(long line)
+    {
+        int max = _options.MaxLiveTasks;
+        if (Kernel.LiveTasks >= max)
+        {
+            throw new ReplayException($"{_fileName}:{line}: more than {max} tasks alive at once (the reference kernel's pid_max is {DefaultMaxLiveTasks}): the replay stops here");
+        }
     }
 
     [DoesNotReturn]

@@ -22,6 +22,9 @@ public sealed class ProcDirTests
             Assert.Contains("VmSize:\t   11024 kB\n", File.ReadAllText(Path.Combine(pid, "status")), StringComparison.Ordinal);
             Assert.StartsWith("2756 ", File.ReadAllText(Path.Combine(pid, "statm")), StringComparison.Ordinal);
             Assert.Contains("THPeligible:", File.ReadAllText(Path.Combine(pid, "smaps")), StringComparison.Ordinal);
+            Assert.StartsWith("17658:   ", File.ReadAllText(Path.Combine(pid, "pmap")), StringComparison.Ordinal);
+            Assert.Contains("total kB", File.ReadAllText(Path.Combine(pid, "pmap-x")), StringComparison.Ordinal);
+            Assert.EndsWith(" KB \n", File.ReadAllText(Path.Combine(pid, "pmap-X")), StringComparison.Ordinal);
             Assert.Empty(Directory.GetFiles(pid, "*.tmp"));
         }
         finally

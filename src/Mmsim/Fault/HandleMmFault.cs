@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mmsim.Mm;
 using Mmsim.Phys;
 using Mmsim.Tlb;
@@ -18,10 +19,20 @@ public sealed partial class MmPaging
         int refs = 0;
         WalkFault w = Pgtable.PageWalker.Walk(Tables, addr, kind, out _, ref refs, out int pt);
         present = w == WalkFault.Protection;
-        // A failed walk that got down to the PTE table leaves it for the fault that follows.
-        _walkedPage = w != WalkFault.None && pt >= 0 ? addr & Page.Mask : NoWalkedPage;
-        _walkedPte = pt;
+        NoteWalk(addr, w, pt);
         return w == WalkFault.None;
+    }
+
+    /// <summary>
+    /// What a walk of these tables (the MMU's or <see cref="TryAccess"/>'s) found at addr: a
+    /// failed walk that got down to the PTE table leaves that table for the fault that follows
+    /// (<see cref="TakeWalkedPte"/>), which would otherwise walk down again to the same table.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void NoteWalk(ulong addr, WalkFault fault, int pteTable)
+    {
+        _walkedPage = fault != WalkFault.None && pteTable >= 0 ? addr & Page.Mask : NoWalkedPage;
+        _walkedPte = pteTable;
     }
 
     /// <summary>

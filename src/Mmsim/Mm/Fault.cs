@@ -55,12 +55,26 @@ public sealed partial class MmStruct
     /// </summary>
     public FaultResult Access(ulong addr, AccessKind kind)
     {
-        bool write = kind == AccessKind.Write;
         bool present = false;
         if (Paging is { } paging && paging.TryAccess(addr, kind, out present))
         {
             return FaultResult.Ok;
         }
+        return AccessFault(addr, kind, present);
+    }
+
+    /// <summary>
+    /// do_user_addr_fault() for a fault the MMU's walk of these tables has just raised:
+    /// <see cref="Access"/> without its own first walk, which would find what the MMU's did
+    /// (<paramref name="fault"/>; its PTE table is noted in <see cref="Paging"/>).
+    /// </summary>
+    internal FaultResult HardwareFault(ulong addr, AccessKind kind, WalkFault fault) =>
+        Paging is null || fault == WalkFault.None ? Access(addr, kind) : AccessFault(addr, kind, fault == WalkFault.Protection);
+
+    /// <summary>The access after the walk found no entry allowing it (present: the leaf was present).</summary>
+    private FaultResult AccessFault(ulong addr, AccessKind kind, bool present)
+    {
+        bool write = kind == AccessKind.Write;
         Vma? vma = Vmas.Find(addr);
         if (vma is null)
         {

@@ -22,17 +22,22 @@ public sealed class PageWalker : IPageWalker
     /// <inheritdoc/>
     public WalkFault Walk(MmStruct mm, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs)
     {
-        MmPgtables? pt = mm.Paging?.Tables;
-        if (pt is null)
+        Fault.MmPaging? paging = mm.Paging;
+        if (paging is null)
         {
             translation = default;
             return WalkFault.NotPresent;
         }
-        if (pt.LongModeLast >= 0)
+        MmPgtables pt = paging.Tables;
+        WalkFault fault = pt.LongModeLast >= 0
+            ? WalkLongMode(pt, va, kind, out translation, ref memoryRefs, out int pteTable)
+            : Walk(pt, va, kind, out translation, ref memoryRefs, out pteTable);
+        if (fault != WalkFault.None)
         {
-            return WalkLongMode(pt, va, kind, out translation, ref memoryRefs, out _);
+            // The fault handler's walk down would end at the same PTE table: leave it there.
+            paging.NoteWalk(va, fault, pteTable);
         }
-        return Walk(pt, va, kind, out translation, ref memoryRefs, out _);
+        return fault;
     }
 
     /// <summary>

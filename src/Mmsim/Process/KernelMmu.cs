@@ -95,7 +95,7 @@ public sealed partial class Kernel
         MmPaging? p = mm.Paging;
         long min = p?.MinFlt ?? 0;
         long maj = p?.MajFlt ?? 0;
-        FaultResult r = mm.Access(address, kind);
+        FaultResult r = mm.HardwareFault(address, kind, fault);
         if (p is not null)
         {
             task.MinFlt += p.MinFlt - min;

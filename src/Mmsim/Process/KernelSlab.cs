@@ -4,8 +4,12 @@ namespace Mmsim.Process;
 public sealed partial class Kernel
 {
     /// <summary>alloc_task_struct_node(): the new task's object, when the machine has slab caches.</summary>
+    /// <summary>Tasks created and not yet exited (nr_threads plus the kernel threads the model made).</summary>
+    public int LiveTasks { get; private set; }
+
     private void AllocTaskStruct(Task task)
     {
+        LiveTasks++;
         if (Paging?.Slabs.TaskStruct is { } cache)
         {
             task.SlabObject = cache.Alloc();
@@ -18,6 +22,7 @@ public sealed partial class Kernel
     /// </summary>
     private void FreeTaskStruct(Task task)
     {
+        LiveTasks--;
         if (task.SlabObject >= 0 && Paging?.Slabs.TaskStruct is { } cache)
         {
             cache.Free(task.SlabObject);

@@ -60,6 +60,8 @@ internal sealed partial class TlbArray
     private readonly int _waysShift;      // log2(ways) when ways is a power of two, else -1
     private readonly bool _vectorProbe;   // ways a multiple of 4 and 256-bit compares in hardware
     private readonly int[] _sizeCount = new int[3];
+    private readonly int _code0;          // SizeCode(_shift0)
+    private int _count;                   // the sum of _sizeCount
     private readonly ulong[] _validWays;  // [set]: bit w set while way w holds an entry   // valid entries per size code: empty sizes are not probed
     private readonly TlbReplacement _policy;
 
@@ -88,6 +90,7 @@ internal sealed partial class TlbArray
         _shifts = ShiftsOf(config.Sizes);
         _shift0 = _shifts[0];
         _sizeKey0 = SizeKey(_shift0);
+        _code0 = SizeCode(_shift0);
         _divWays = ((1UL << 32) + (ulong)_ways - 1) / (ulong)_ways;
         _waysShift = BitOperations.IsPow2(_ways) ? BitOperations.Log2((uint)_ways) : -1;
         _vectorProbe = Vector256.IsHardwareAccelerated && _ways % 4 == 0;
@@ -114,7 +117,10 @@ internal sealed partial class TlbArray
     public int Ways => _ways;
 
     /// <summary>Valid entries now held.</summary>
-    public int Count => _sizeCount[0] + _sizeCount[1] + _sizeCount[2];
+    public int Count => _count;
+
+    /// <summary>Valid entries of the sizes after the first (<see cref="LookupLarger"/> has something to probe).</summary>
+    public bool HoldsLarger => _count != _sizeCount[_code0];
 
     /// <summary>Whether the array holds pages of this shift (12, 21, 30).</summary>
     public bool Holds(int shift) => Array.IndexOf(_shifts, shift) >= 0;

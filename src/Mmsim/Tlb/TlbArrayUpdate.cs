@@ -18,28 +18,38 @@ internal sealed partial class TlbArray
     /// </summary>
     public bool Fill(ulong va, int shift, ulong pfnBase, ulong flags, ulong pcid, bool mayExist)
     {
-        bool global = (flags & GlobalData) != 0;
+        int code = SizeCode(shift);
         ulong vpn = va >> shift;
         int set = (int)(vpn & _setMask);
         int start = set * _ways;
-        ulong tag = (vpn << VpnShift) | SizeKey(shift) | (global ? GlobalTag : pcid);
-        int way = mayExist ? FindWayOrEmpty(start, tag) : FirstEmpty(set);
+        ulong tag = (vpn << VpnShift) | ((ulong)code << SizeShift) | Valid | ((flags & GlobalData) != 0 ? GlobalTag : pcid);
+        // set lies inside the arrays by construction (vpn masked), and so does every way of it.
+        ref ulong validWays = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_validWays), set);
+        int way = mayExist ? FindWayOrEmpty(start, tag) : FirstEmpty(validWays);
         bool evicted = false;
         if (way < 0)
         {
             way = Victim(set, start);
             evicted = true;
         }
-        ulong old = _tags[start + way];
-        if (old != 0)
+        int index = start + way;
+        ref ulong slot = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_tags), index);
+        ulong old = slot;
+        if (old == 0)
         {
-            _sizeCount[CodeOfTag(old)]--;
+            _sizeCount[code]++;
+            _count++;
+            validWays |= 1UL << way;
         }
-        _sizeCount[SizeCode(shift)]++;
-        _validWays[set] |= 1UL << way;
-        _tags[start + way] = tag;
-        _data[start + way] = (pfnBase << 12) | ((ulong)SizeCode(shift) << DataSizeShift) | flags;
-        Touch(start + way);
+        else if (CodeOfTag(old) != code)
+        {
+            // A victim of another size: the counts move (a victim of the same size leaves them).
+            _sizeCount[CodeOfTag(old)]--;
+            _sizeCount[code]++;
+        }
+        slot = tag;
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_data), index) = (pfnBase << 12) | ((ulong)code << DataSizeShift) | flags;
+        Touch(index, set, way);
         return evicted;
     }
 
@@ -96,10 +106,10 @@ internal sealed partial class TlbArray
         return dropped;
     }
 
-    /// <summary>The first empty way of the set, from its valid-way mask, or -1.</summary>
-    private int FirstEmpty(int set)
+    /// <summary>The first empty way of a set, from its valid-way mask, or -1.</summary>
+    private int FirstEmpty(ulong validWays)
     {
-        int way = BitOperations.TrailingZeroCount(~_validWays[set]);
+        int way = BitOperations.TrailingZeroCount(~validWays);
         return way < _ways ? way : -1;
     }
 
@@ -160,6 +170,7 @@ internal sealed partial class TlbArray
     private void Drop(int index)
     {
         _sizeCount[CodeOfTag(_tags[index])]--;
+        _count--;
         _tags[index] = 0;
         _data[index] = 0;
         int set = SetOf(index);
@@ -207,6 +218,10 @@ internal sealed partial class TlbArray
             {
                 throw new ModelBugException($"tlb: set {set} valid mask 0x{_validWays[set]:x}, tags say 0x{valid:x}");
             }
+        }
+        if (_count != counts[0] + counts[1] + counts[2])
+        {
+            throw new ModelBugException($"tlb: {_count} entries counted, {counts[0] + counts[1] + counts[2]} held");
         }
         for (int code = 0; code < 3; code++)
         {

@@ -18,6 +18,7 @@ public sealed class TlbLevel
     // largest size not above it, and that size (-1: nowhere).
     private readonly TlbArray?[] _fillArray = new TlbArray?[3];
     private readonly int[] _fillShift = [-1, -1, -1];
+    private readonly TlbArray? _fill4K;   // the array 4 KiB pages go to, when one holds them
 
     /// <summary>Creates an empty level.</summary>
     public TlbLevel(TlbLevelConfig config)
@@ -42,6 +43,7 @@ public sealed class TlbLevel
                 }
             }
         }
+        _fill4K = _fillShift[0] == 12 ? _fillArray[0] : null;
     }
 
     public TlbLevelConfig Config { get; }
@@ -108,7 +110,7 @@ public sealed class TlbLevel
     {
         TlbArray[] arrays = Arrays;
         array = arrays[0];
-        int index = array.SizeCount > 1 ? array.LookupLarger(va, Pcid) : -1;
+        int index = array.HoldsLarger ? array.LookupLarger(va, Pcid) : -1;
         for (int i = 1; index < 0 && i < arrays.Length; i++)
         {
             if (!arrays[i].IsEmpty)
@@ -132,6 +134,16 @@ public sealed class TlbLevel
     /// </summary>
     internal void Fill(ulong va, int pageShift, ulong pfn, ulong flags, bool mayExist)
     {
+        if (pageShift == 12 && _fill4K is { } first)
+        {
+            // A 4 KiB page (nearly every fill): its array, no fragment to compute.
+            Fills++;
+            if (first.Fill(va, 12, pfn, flags, Pcid, mayExist))
+            {
+                Evictions++;
+            }
+            return;
+        }
         int code = pageShift >= 30 ? 2 : pageShift >= 21 ? 1 : 0;
         TlbArray? best = _fillArray[code];
         int bestShift = _fillShift[code];
@@ -153,7 +165,10 @@ public sealed class TlbLevel
         int n = 0;
         foreach (TlbArray a in Arrays)
         {
-            n += a.Invalidate(va, Pcid);
+            if (!a.IsEmpty)
+            {
+                n += a.Invalidate(va, Pcid);
+            }
         }
         return n;
     }

@@ -182,7 +182,9 @@ public sealed partial class Machine
             stats.WalkMemoryRefs += refs;
             if (fault == WalkFault.None)
             {
-                Fill(cpu, va, kind, t, mayExist: refill || attempt > 0);
+                // After a fault va is cached nowhere (the fault dropped it and the handler only
+                // flushes), so only a dirty assist's first walk refills in place.
+                Fill(cpu, va, kind, t, mayExist: refill && attempt == 0);
                 physAddr = (t.Pfn << 12) | (va & 0xFFF);
                 return FaultResult.Ok;
             }
