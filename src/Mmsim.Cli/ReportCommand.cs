@@ -137,13 +137,23 @@ internal static class ReportCommand
             stderr.WriteLine("mmsim: " + e.Message);
             return 2;
         }
+        return Write(run, output, stdout);
+    }
+
+    /// <summary>
+    /// Writes the page of a run (however it was produced: <see cref="TraceRun"/>, or a scenario)
+    /// atomically and prints one line; returns exit status 0. The caller has checked that
+    /// <paramref name="output"/> is not its input (<see cref="SameFile"/>).
+    /// </summary>
+    internal static int Write(ModelRun run, string output, TextWriter stdout)
+    {
         WriteAtomically(output, ReportPage.Build(run));
         stdout.WriteLine($"{output}: {run.Processes.Count} processes, {run.Calls} calls replayed, {run.Divergences.Count} diverged");
         return 0;
     }
 
     /// <summary>True when both paths name one file (the same full path, or the same file through a link).</summary>
-    private static bool SameFile(string a, string b)
+    internal static bool SameFile(string a, string b)
     {
         string fa = Path.GetFullPath(a);
         string fb = Path.GetFullPath(b);

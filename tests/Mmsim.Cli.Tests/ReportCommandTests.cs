@@ -88,6 +88,40 @@ public sealed partial class ReportCommandTests
     }
 
     [Fact]
+    public void APageCanBeBuiltFromAnyModelRunNotOnlyATrace()
+    {
+        //  A run made by hand, as a scenario would make it: one process with a 4-page anonymous
+        //  area, pages 0 and 2 written, captured live; two samples by step. The page has the five
+        //  pictures, the "step" axis, and escapes the source's name.
+        var k = new Process.Kernel(Mm.MmConfig.Default, Phys.PhysMemConfig.OfSize(64UL << 20));
+        Process.Task t = k.CreateInitTask(5);
+        t.Comm = "demo";
+        t.Mm!.MmapBase = 0x7ffff7fff000;
+        const ulong a = 0x10000000;
+        Assert.Equal((long)a, t.Mm.Mmap(a, 0x4000, Mm.Prot.Read | Mm.Prot.Write,
+            Mm.MapFlags.Private | Mm.MapFlags.Fixed | Mm.MapFlags.Anonymous, null, 0));
+        k.Access(t, a, Tlb.AccessKind.Write);
+        k.Access(t, a + 0x2000, Tlb.AccessKind.Write);
+        var run = new ModelRun
+        {
+            Source = "my <scenario>.mms",
+            SourceKind = "scenario",
+            Processes = [ProcessCapture.Take(k, t, "at step 3")],
+            Samples = new Dictionary<int, List<Pictures.MemorySample>>
+            {
+                [5] = [new(1, 0x4000, 0, 0, 0), new(3, 0x4000, 0x2000, 2, 0)],
+            },
+        };
+        string html = ReportPage.Build(run);
+        Assert.Contains("<h1>mmsim report: <code>my &lt;scenario&gt;.mms</code></h1>", html, StringComparison.Ordinal);
+        var kinds = FigureRegex().Matches(html).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(["layout", "vma-pages", "walk", "buddy", "timeline"], kinds);
+        Assert.Contains(">step</text>", html, StringComparison.Ordinal);
+        Assert.Contains("VSZ 16 KiB · RSS 8 KiB (2 present)", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"l\">at step 3</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RefusesToWriteOverItsInput()
     {
         string dir = TempDir("self");
