@@ -260,7 +260,13 @@ public static class AddressSpacePicture
         }
         string perms = Perms(v);
         string head = name is null ? role : role.Length == 0 ? name : name + " · " + role;
-        return $"{head} · {perms}";
+        string grows = kind switch
+        {
+            SegmentKind.Heap => " · grows up with brk() ↑",
+            SegmentKind.Stack => " · grows down ↓",
+            _ => "",
+        };
+        return $"{head} · {perms}{grows}";
     }
 
     private static void DrawGap(Svg svg, Row r)

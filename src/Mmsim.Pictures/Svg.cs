@@ -127,7 +127,7 @@ internal sealed class Svg
     {
         Rect(x, y - 10, 14, 12, fill, stroke ?? Palette.Outline);
         Text(x + 19, y, label, size: 11);
-        return x + 19 + (label.Length * 6.3) + 16;
+        return x + 19 + (label.Length * 6.9) + 16;
     }
 
     /// <summary>Opens a group carrying a class (for the HTML page and the tests).</summary>
