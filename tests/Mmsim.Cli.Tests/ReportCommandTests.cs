@@ -4,9 +4,21 @@ using System.Xml.Linq;
 namespace Mmsim.Cli.Tests;
 
 /// <summary>
+/// The report tests replay on the 24 GiB machine (~250 MB of frames per kernel, counted by
+/// GC.GetTotalMemory even untouched); they run alone, after the parallel tests, so they never add
+/// to the managed memory another test watches (the fuzz tests' 4 GiB ceiling).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ReportTestsAlone
+{
+    public const string Name = "report tests, run alone";
+}
+
+/// <summary>
 /// <c>mmsim report TRACE -o FILE</c>: one self-contained HTML page with the summary and, for each
 /// process, the five kinds of picture; bad input and the input itself as output are refused.
 /// </summary>
+[Collection(ReportTestsAlone.Name)]
 public sealed partial class ReportCommandTests
 {
     [GeneratedRegex("<figure class=\"pic pic-([a-z-]+)\">\n(<svg .*?</svg>\n)</figure>", RegexOptions.Singleline)]
