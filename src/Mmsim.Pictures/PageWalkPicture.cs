@@ -10,7 +10,7 @@ namespace Mmsim.Pictures;
 /// below, from CR3, each table the walk read with the entry the field selected (its index,
 /// value and flag bits), down to the page frame and the physical address. A badge says whether
 /// the TLB hit (no walk needed) or missed; a fault on the way is stated, and the walk drawn is
-/// the one that succeeded after the handler filled the tables.
+/// the one that succeeded after the handler filled the tables (or, for a SIGSEGV, the failed one).
 /// </summary>
 public static class PageWalkPicture
 {
@@ -262,8 +262,15 @@ public static class PageWalkPicture
         {
             WalkStep stop = e.Walk[^1];
             string why = stop.Present ? "refused the access (protection)" : "was not present";
-            svg.Text(Left, y, $"First walk: {stop.Name}[{Palette.Hex((ulong)stop.Index)}] {why} → #PF; the fault handler "
-                + $"({e.MinorFaults} minor, {e.MajorFaults} major) filled the tables; the retry walked as drawn.",
+            string handled = e.Result switch
+            {
+                FaultResult.Ok => $"the fault handler ({e.MinorFaults} minor, {e.MajorFaults} major) filled the tables; the retry walked as drawn.",
+                FaultResult.MapErr => "no VMA covers the address: the handler sends SIGSEGV (SEGV_MAPERR); nothing is retried.",
+                FaultResult.AccErr => "the VMA forbids the access: the handler sends SIGSEGV (SEGV_ACCERR); nothing is retried.",
+                FaultResult.SigBus => "the page lies past the end of the file: SIGBUS; nothing is retried.",
+                _ => $"the handler failed ({e.Result}); nothing is retried.",
+            };
+            svg.Text(Left, y, $"First walk: {stop.Name}[{Palette.Hex((ulong)stop.Index)}] {why} → #PF; {handled}",
                 size: 11.5, fill: Palette.Marker);
         }
         y += 22;
