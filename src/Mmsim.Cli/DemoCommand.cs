@@ -3,13 +3,13 @@ using Mmsim.Cli.Demo;
 namespace Mmsim.Cli;
 
 /// <summary>
-/// <c>mmsim demo [STEP] [--list]</c>: the guided tour of the two seed articles on the live model.
+/// <c>mmsim demo [STEP] [--list] [--svg DIR]</c>: the guided tour of the two seed articles on the live model.
 /// Each step quotes the seed, runs the model and prints what it shows (see Demo/).
 /// </summary>
 internal static class DemoCommand
 {
     public const string Help = """
-        Usage: mmsim demo [STEP] [--list]
+        Usage: mmsim demo [STEP] [--list] [--svg DIR]
 
         A guided tour of Linux memory management on the live model, following two articles (the
         "seeds"): for each statement, the model shows it happening, and where the article is wrong
@@ -20,6 +20,10 @@ internal static class DemoCommand
           mmsim demo             every step, in order
           mmsim demo --list      the steps' ids and titles
           mmsim demo STEP        one step (an id from --list, or its number)
+          --svg DIR              also draw each step's picture into DIR/NN-STEP.svg: the
+                                 address-space layout, a VMA's pages against frames, the page
+                                 walk of the step's address (as a TLB miss makes it) or the
+                                 buddy allocator's free areas, from the model the step left
 
         The steps: the address space and its areas; a segfault; mm_users and mm_count; a kernel
         thread borrowing an mm; the VMA list and tree, find_vma; mmap/munmap merging and
@@ -49,8 +53,6 @@ internal static class DemoCommand
             }
             else if (a == "--svg")
             {
-                // Not in the help until the pictures (src/Mmsim.Pictures) are wired: each step's
-                // DemoScene (kernel, pid, address, figures) and DemoStep.Picture say what to draw.
                 svgDir = i + 1 < args.Length ? args[++i] : throw new UsageException("demo: --svg needs a directory");
             }
             else if (a.StartsWith('-') || only is not null)
@@ -74,27 +76,28 @@ internal static class DemoCommand
         if (only is not null)
         {
             int n = Find(only);
-            DemoTour.Run(steps[n], n + 1, stdout);
-            return NoPictures(svgDir, stderr);
+            RunStep(steps[n], n + 1, svgDir, stdout);
+            return 0;
         }
         stdout.WriteLine("mmsim demo: a tour of two articles on Linux memory management, on the live model (Linux 6.18, x86-64).");
         stdout.WriteLine("Each step quotes the articles (the \"seeds\"), then shows the model doing it. `mmsim demo --list` lists the steps.");
         stdout.WriteLine();
         for (int i = 0; i < steps.Count; i++)
         {
-            DemoTour.Run(steps[i], i + 1, stdout);
-        }
-        return NoPictures(svgDir, stderr);
-    }
-
-    /// <summary>Says that --svg wrote nothing (the pictures are not in this build yet); returns 0.</summary>
-    private static int NoPictures(string? svgDir, TextWriter stderr)
-    {
-        if (svgDir is not null)
-        {
-            stderr.WriteLine($"mmsim: demo: --svg: the pictures are not available yet in this build; nothing was written to {svgDir}");
+            RunStep(steps[i], i + 1, svgDir, stdout);
         }
         return 0;
+    }
+
+    /// <summary>One step, and its picture when --svg asked for them.</summary>
+    private static void RunStep(DemoStep step, int number, string? svgDir, TextWriter stdout)
+    {
+        DemoScene scene = DemoTour.Run(step, number, stdout);
+        if (svgDir is not null)
+        {
+            DemoPictures.Write(svgDir, step, number, scene, stdout);
+            stdout.WriteLine();
+        }
     }
 
     /// <summary>The index of the step named by id or number; a usage error otherwise.</summary>

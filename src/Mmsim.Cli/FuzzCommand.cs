@@ -111,7 +111,8 @@ internal static class FuzzCommand
     }
 
     /// <summary>Runs count inputs on a target and prints the failures and the summary; returns the exit status.</summary>
-    internal static int Fuzz(FuzzTarget t, long count, ulong seed, string? save, long slowMs, TextWriter stdout, TextWriter stderr)
+    internal static int Fuzz(FuzzTarget t, long count, ulong seed, string? save, long slowMs, TextWriter stdout, TextWriter stderr,
+        long memoryCeiling = MemoryCeiling)
     {
         var m = new Mutator(seed);
         long accepted = 0;
@@ -141,7 +142,7 @@ internal static class FuzzCommand
             {
                 o = new FuzzOutcome(FuzzVerdict.Failed, $"took {ms:F0} ms (limit {slowMs})");
             }
-            if (o.Verdict != FuzzVerdict.Failed && GC.GetTotalMemory(false) > MemoryCeiling)
+            if (o.Verdict != FuzzVerdict.Failed && GC.GetTotalMemory(false) > memoryCeiling)
             {
                 o = new FuzzOutcome(FuzzVerdict.Failed, $"{GC.GetTotalMemory(false) >> 20} MiB of managed memory after the input");
             }

@@ -10,6 +10,7 @@ internal static class Program
         Usage:
           mmsim demo [STEP] [--list]      a guided tour of Linux memory management on the live model
           mmsim replay TRACE [options]    replay an `strace -f` log on the model
+          mmsim report TRACE -o FILE      replay a log and write an HTML page with pictures
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
                                           this kernel
@@ -54,6 +55,7 @@ internal static class Program
         return args[0] switch
         {
             "replay" => ReplayCommand.Run(args[1..], stdout, stderr),
+            "report" => ReportCommand.Run(args[1..], stdout, stderr),
             "demo" => DemoCommand.Run(args[1..], stdout, stderr),
             "bench" => BenchCommand.Run(args[1..], stdout, stderr),
             "fuzz" => FuzzCommand.Run(args[1..], stdout, stderr),
@@ -71,6 +73,7 @@ internal static class Program
         string text = args.Length == 0 ? Usage : args[0] switch
         {
             "replay" => ReplayCommand.Help,
+            "report" => ReportCommand.Help,
             "demo" => DemoCommand.Help,
             "bench" => BenchCommand.Help,
             "fuzz" => FuzzCommand.Help,

@@ -52,8 +52,24 @@ public sealed record ReplayOptions
     /// </summary>
     public int MaxLiveTasks { get; init; } = Replayer.DefaultMaxLiveTasks;
 
+    /// <summary>
+    /// Called after each memory or process call (mmap ... mseal, execve, clone, shmat/shmdt) with
+    /// the calling process's VSZ, RSS and faults, for timelines; null (the default) measures nothing.
+    /// </summary>
+    public Action<ReplaySample>? OnSample { get; init; }
+
     public static ReplayOptions Default { get; } = new();
 }
+
+/// <summary>A process's memory after one call of a replay.</summary>
+/// <param name="Line">The call's line in the log.</param>
+/// <param name="Pid">The process (thread group id).</param>
+/// <param name="Call">The syscall name.</param>
+/// <param name="VszBytes">total_vm in bytes.</param>
+/// <param name="RssBytes">The resident set (rss_stat) in bytes; 0 without page tables.</param>
+/// <param name="MinFlt">Minor faults of the process's threads so far.</param>
+/// <param name="MajFlt">Major faults of the process's threads so far.</param>
+public readonly record struct ReplaySample(long Line, int Pid, string Call, ulong VszBytes, ulong RssBytes, long MinFlt, long MajFlt);
 
 /// <summary>One call whose model result differs from the recorded one.</summary>
 public sealed record Divergence(long Line, int Pid, string Call, long Recorded, long Model, string Detail);

@@ -180,6 +180,31 @@ public sealed partial class Replayer
         CallsReplayed++;
         _callCounts[(int)call]++;
         _callNames[(int)call] = ev.Name;
+        if (_options.OnSample is { } onSample && (call <= ReplayCall.ExitGroup || call is ReplayCall.Shmat or ReplayCall.Shmdt))
+        {
+            Sample(onSample, task, ev);
+        }
+    }
+
+    /// <summary>Reports the memory of the task's process after a call (<see cref="ReplayOptions.OnSample"/>).</summary>
+    private void Sample(Action<ReplaySample> onSample, Process.Task task, in StraceEvent ev)
+    {
+        if (task.Mm is not { } mm)
+        {
+            return;
+        }
+        long min = 0;
+        long maj = 0;
+        foreach (Process.Task t in Kernel.Tasks.Values)
+        {
+            if (t.Tgid == task.Tgid)
+            {
+                min += t.MinFlt;
+                maj += t.MajFlt;
+            }
+        }
+        ulong rss = (ulong)(mm.Paging?.Rss ?? 0);
+        onSample(new ReplaySample(ev.Line, task.Tgid, ev.Name, Page.Bytes(mm.TotalVm), Page.Bytes(rss), min, maj));
     }
 
     /// <summary>

@@ -274,14 +274,23 @@ public sealed class DemoTests
     }
 
     [Fact]
-    public void SvgIsAcceptedAndSaysPicturesAreNotAvailableYet()
+    public void SvgOfOneStepWritesItsPictureOnly()
     {
         string dir = Path.Combine(Path.GetTempPath(), "mmsim-demo-svg-" + Guid.NewGuid().ToString("N"));
-        (int status, string stdout, string stderr) = BadInputTests.Run("demo", "--svg", dir, "rss-vsz");
-        Assert.Equal(0, status);
-        Assert.Contains("[rss-vsz]", stdout, StringComparison.Ordinal);
-        Assert.Contains("pictures are not available yet", stderr, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(dir));
+        try
+        {
+            (int status, string stdout, _) = BadInputTests.Run("demo", "--svg", dir, "rss-vsz");
+            Assert.Equal(0, status);
+            Assert.Contains("[rss-vsz]", stdout, StringComparison.Ordinal);
+            Assert.Equal(["10-rss-vsz.svg"], Directory.GetFiles(dir).Select(Path.GetFileName));
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
     }
 
     [Fact]
@@ -289,5 +298,42 @@ public sealed class DemoTests
     {
         Assert.Equal(["aaa bbb", "ccc"], DemoTour.Wrap("aaa bbb ccc", 8));
         Assert.Equal(["內存內存", "內存"], DemoTour.Wrap("內存內存內存", 8));
+    }
+}
+
+/// <summary><c>mmsim demo --svg DIR</c>: one picture per step, drawn from the model the step left.</summary>
+public sealed class DemoPictureTests
+{
+    [Fact]
+    public void EveryStepWritesAWellFormedPicture()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"mmsim-demo-svg-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            var o = new StringWriter();
+            Assert.Equal(0, Program.Run(["demo", "--svg", dir], o, TextWriter.Null));
+            string[] files = Directory.GetFiles(dir, "*.svg").Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(DemoTour.Steps.Count, files.Length);
+            for (int i = 0; i < files.Length; i++)
+            {
+                Assert.Equal($"{i + 1:D2}-{DemoTour.Steps[i].Id}.svg", Path.GetFileName(files[i]));
+                System.Xml.Linq.XDocument doc = System.Xml.Linq.XDocument.Load(files[i]);
+                Assert.Equal("svg", doc.Root!.Name.LocalName);
+                Assert.Contains($"picture: {files[i]}", o.ToString(), StringComparison.Ordinal);
+            }
+            // The seed's own figures are on the pictures: the NULL read's SIGSEGV, RSS against VSZ.
+            Assert.Contains("SEGV_MAPERR", File.ReadAllText(Path.Combine(dir, "02-segfault.svg")), StringComparison.Ordinal);
+            string rss = File.ReadAllText(Path.Combine(dir, "10-rss-vsz.svg"));
+            Assert.Contains("VSZ 20 KiB", rss, StringComparison.Ordinal);
+            Assert.Contains("RSS 12 KiB", rss, StringComparison.Ordinal);
+            Assert.Contains("sleep (pid", File.ReadAllText(Path.Combine(dir, "07-sleep.svg")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
     }
 }

@@ -54,6 +54,13 @@ internal sealed class DemoScene
     /// <summary>The address the step is about (the faulting one, the walked one), or 0.</summary>
     public ulong Address { get; set; }
 
+    /// <summary>
+    /// The step's picture when the step drew it itself, at the moment that shows its point (a
+    /// process that is gone by the step's end: the segfault's walk, sleep at exit_group); null:
+    /// drawn from the scene afterwards.
+    /// </summary>
+    public (string Svg, string What)? Picture { get; set; }
+
     /// <summary>The step's key figures, in the order they were found.</summary>
     public Dictionary<string, long> Figures { get; } = new();
 

@@ -65,6 +65,9 @@ internal sealed class RssVszStep : DemoStep
         scene.Figures["vsz_kib"] = (long)(Page.Bytes(mm.TotalVm) >> 10);
         scene.Figures["rss_kib"] = (long)(rss.Rss * 4);
         scene.Figures["present"] = (long)rss.Rss;
+        // The seed's picture is this moment: three of five pages present.
+        scene.Picture = (Mmsim.Pictures.VmaPagesPicture.Render(mm, mm.Vmas.Find(Base)!, $"{t.Comm} (pid {t.Pid}), three of five pages present"),
+            "the five pages against their frames: RSS 12 KiB, VSZ 20 KiB");
         o.WriteLine();
         ulong absent = Base + Page.Size;
         TranslateExplain e = k.Explain(t, absent + 0x10, AccessKind.Write);

@@ -45,6 +45,8 @@ internal sealed class SegfaultStep : DemoStep
         o.WriteLine("  gonzo reads address 0x0 (a NULL pointer):");
         TranslateExplain nul = k.Explain(t, 0, AccessKind.Read);
         Print(nul, mm, o);
+        scene.Picture = (Mmsim.Pictures.PageWalkPicture.Render(nul, mm.Paging!.Tables.Geometry.Mode, $"{t.Comm} (pid {t.Pid}): no VMA, SIGSEGV"),
+            "the walk of the NULL read and its fault");
         o.WriteLine();
         ulong text = DemoKit.GonzoText + 0x1000;
         o.WriteLine($"  gonzo writes to its own code at 0x{text:x} (the area is r-xp):");

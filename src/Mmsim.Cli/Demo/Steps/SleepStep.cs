@@ -57,6 +57,8 @@ internal sealed class SleepStep : DemoStep
             }
             Pmap = ProcPmap.Format(p, PmapFormat.Default);
             scene.Pid = snap.Pid;
+            scene.Picture = (Mmsim.Pictures.AddressSpacePicture.Render(mm, $"sleep (pid {snap.Pid}) at exit_group"),
+                "the address-space layout of the real sleep");
             scene.Figures["map_count"] = mm.MapCount;
             scene.Figures["vsz_kib"] = (long)(Page.Bytes(mm.TotalVm) >> 10);
             scene.Figures["rss_kib"] = snap.RssPages * 4;

@@ -1,0 +1,189 @@
+using Mmsim.Replay;
+using Mmsim.Strace;
+
+namespace Mmsim.Cli;
+
+/// <summary><c>mmsim report TRACE -o report.html [--root DIR] [--check | --follow] [--cwd DIR] [--no-assume-writes]</c>.</summary>
+internal static class ReportCommand
+{
+    public const string Help = """
+        Usage: mmsim report TRACE -o REPORT.html [--check | --follow] [--root DIR] [--cwd DIR]
+                                                 [--no-assume-writes]
+
+        Replays an `strace -f` log on the model (as mmsim replay does, with page tables on a
+        24 GiB machine) and writes one self-contained HTML page (inline CSS and SVG, nothing
+        fetched): a summary (calls, divergences, and per process its VMAs, VSZ, RSS and faults),
+        then for each process, captured as it enters exit_group:
+          - the address-space layout (text, data, bss, heap, mmap area, stack, vdso), with
+            start_brk, brk, mmap_base and start_stack marked, small segments kept visible;
+          - its /proc/PID/maps;
+          - the pages of one VMA (the heap, else the largest anonymous one) against the frames
+            behind them, Present bits shown, RSS versus VSZ;
+          - the page walk of one present address of it, with the TLB's hit or miss;
+          - the buddy allocator's free areas per zone and order (/proc/buddyinfo);
+          - a timeline of VSZ, RSS and faults after each memory call.
+        At most 16 processes are drawn.
+
+        Options:
+          -o, --output FILE  where to write the page (required; written whole or not at all, and
+                             never over TRACE)
+          --check, --follow, --root DIR, --cwd DIR, --no-assume-writes
+                             as for mmsim replay (see mmsim replay --help)
+          -h, --help         this text
+
+        Exit status: 0 the page was written, 2 bad input (the message names file:line).
+        """;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (Program.AsksForHelp(args))
+        {
+            stdout.WriteLine(Help);
+            return 0;
+        }
+        string? trace = null;
+        string? output = null;
+        string? root = null;
+        string? cwd = null;
+        bool assumeWrites = true;
+        ReplayMode mode = ReplayMode.Check;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--check":
+                    mode = ReplayMode.Check;
+                    break;
+                case "--follow":
+                    mode = ReplayMode.Follow;
+                    break;
+                case "-o" or "--output":
+                    output = Value(args, ref i);
+                    break;
+                case "--root":
+                    root = Value(args, ref i);
+                    break;
+                case "--cwd":
+                    cwd = Value(args, ref i);
+                    if (!cwd.StartsWith('/'))
+                    {
+                        throw new UsageException($"report: --cwd {cwd}: give the absolute directory the program started in");
+                    }
+                    break;
+                case "--no-assume-writes":
+                    assumeWrites = false;
+                    break;
+                case "--assume-writes":
+                    assumeWrites = true;
+                    break;
+                default:
+                    if (args[i].StartsWith('-'))
+                    {
+                        throw new UsageException($"report: unknown option '{args[i]}' (try: mmsim report --help)");
+                    }
+                    if (trace is not null)
+                    {
+                        throw new UsageException($"report: one trace at a time ('{trace}' and '{args[i]}')");
+                    }
+                    trace = args[i];
+                    break;
+            }
+        }
+        if (trace is null)
+        {
+            throw new UsageException("report: missing TRACE (usage: mmsim report TRACE -o REPORT.html; mmsim report --help)");
+        }
+        if (output is null)
+        {
+            throw new UsageException("report: missing -o REPORT.html (where to write the page)");
+        }
+        if (!File.Exists(trace))
+        {
+            throw new UsageException($"{trace}: no such file");
+        }
+        if (SameFile(trace, output))
+        {
+            throw new UsageException($"report: -o {output} is the input trace; refusing to overwrite it");
+        }
+        if (root is not null && !Directory.Exists(root))
+        {
+            throw new UsageException($"report: --root {root}: no such directory");
+        }
+        string? outDir = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (outDir is not null && !Directory.Exists(outDir))
+        {
+            throw new UsageException($"report: -o {output}: no such directory {outDir}");
+        }
+        RecordingMetadata meta = RecordingMetadata.Load(trace);
+        var options = new ReplayOptions
+        {
+            AssumeWrites = assumeWrites,
+            InitialCwd = cwd ?? meta.Cwd ?? Environment.CurrentDirectory,
+            RecordedInodes = meta.Inodes,
+            Paging = Mmsim.Phys.PhysMemConfig.Default,
+        };
+        ModelRun run;
+        try
+        {
+            run = TraceRun.Replay(() => new StreamReader(trace), trace, new HostFileSystem(root), mode, options);
+        }
+        catch (StraceFormatException e)
+        {
+            stderr.WriteLine("mmsim: " + e.Message);
+            return 2;
+        }
+        catch (ReplayException e)
+        {
+            stderr.WriteLine("mmsim: " + e.Message);
+            return 2;
+        }
+        return Write(run, output, stdout);
+    }
+
+    /// <summary>
+    /// Writes the page of a run (however it was produced: <see cref="TraceRun"/>, or a scenario)
+    /// atomically and prints one line; returns exit status 0. The caller has checked that
+    /// <paramref name="output"/> is not its input (<see cref="SameFile"/>).
+    /// </summary>
+    internal static int Write(ModelRun run, string output, TextWriter stdout)
+    {
+        WriteAtomically(output, ReportPage.Build(run));
+        stdout.WriteLine($"{output}: {run.Processes.Count} processes, {run.Calls} calls replayed, {run.Divergences.Count} diverged");
+        return 0;
+    }
+
+    /// <summary>True when both paths name one file (the same full path, or the same file through a link).</summary>
+    internal static bool SameFile(string a, string b)
+    {
+        string fa = Path.GetFullPath(a);
+        string fb = Path.GetFullPath(b);
+        if (fa == fb)
+        {
+            return true;
+        }
+        if (!File.Exists(fb))
+        {
+            return false;
+        }
+        string ra = new FileInfo(fa).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? fa;
+        string rb = new FileInfo(fb).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? fb;
+        return ra == rb;
+    }
+
+    /// <summary>Writes the page beside the target and renames it into place: readers see the old file or the whole new one.</summary>
+    private static void WriteAtomically(string target, string text)
+    {
+        string tmp = target + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, target, overwrite: true);
+    }
+
+    private static string Value(string[] args, ref int i)
+    {
+        if (i + 1 >= args.Length)
+        {
+            throw new UsageException($"report: {args[i]} needs a value");
+        }
+        return args[++i];
+    }
+}
