@@ -10,6 +10,7 @@ internal static class Program
         Usage:
           mmsim demo                      replay a recorded real program (sleep 0.1) and show its maps
           mmsim replay TRACE [options]    replay an `strace -f` log on the model
+          mmsim run FILE                  run a scenario: a hand-written experiment (docs/scenarios.md)
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
                                           this kernel
@@ -49,6 +50,7 @@ internal static class Program
         return args[0] switch
         {
             "replay" => ReplayCommand.Run(args[1..], stdout, stderr),
+            "run" => RunCommand.Run(args[1..], stdout, stderr),
             "demo" => DemoCommand.Run(args[1..], stdout, stderr),
             "bench" => BenchCommand.Run(args[1..], stdout, stderr),
             _ => throw new UsageException($"unknown command '{args[0]}' (try: mmsim help)"),
@@ -65,10 +67,11 @@ internal static class Program
         string text = args.Length == 0 ? Usage : args[0] switch
         {
             "replay" => ReplayCommand.Help,
+            "run" => RunCommand.Help,
             "demo" => DemoCommand.Help,
             "bench" => BenchCommand.Help,
             "help" => Usage,
-            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, bench)"),
+            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, run, bench)"),
         };
         stdout.WriteLine(text);
         return 0;

@@ -1,0 +1,48 @@
+using Mmsim.Arch.X86;
+using Mmsim.Mm;
+using Task = Mmsim.Process.Task;
+
+namespace Mmsim.Scenario.Statements;
+
+/// <summary>The <c>show mm</c> and <c>show cpus</c> tables: who owns which mm_struct, who borrows it.</summary>
+internal static class MmReport
+{
+    /// <summary>One line per live task: pid, comm, mm and active_mm (numbered in order of appearance) with their counts.</summary>
+    public static void Tasks(ScenarioRun run)
+    {
+        foreach (Task t in run.Kernel.Tasks.Values)
+        {
+            if (t.Exited)
+            {
+                continue;
+            }
+            string kind = t.Mm is null ? "kernel thread" : t.IsLeader ? "process" : $"thread of {t.Tgid}";
+            run.Out.WriteLine($"pid {t.Pid} ({t.Comm}, {kind}): mm {Mm(run, t.Mm)}, active_mm {Mm(run, t.ActiveMm)}");
+        }
+    }
+
+    /// <summary>One line per CPU: the task it runs and the mm loaded in CR3 (lazy for a borrowed one).</summary>
+    public static void Cpus(ScenarioRun run)
+    {
+        Machine m = run.Kernel.Machine!;
+        foreach (Cpu c in m.Cpus)
+        {
+            string task = c.Current == c.Idle ? "idle" : $"pid {c.Current.Pid} ({c.Current.Comm})";
+            string mm = ReferenceEquals(c.LoadedMm, m.InitMm) ? "init_mm" : Mm(run, c.LoadedMm);
+            run.Out.WriteLine($"cpu {c.Id}: {task}, loaded mm {mm}{(c.IsLazy ? " (lazy TLB: borrowed)" : "")}");
+        }
+    }
+
+    private static string Mm(ScenarioRun run, MmStruct? mm)
+    {
+        if (mm is null)
+        {
+            return "(null)";
+        }
+        if (ReferenceEquals(mm, run.Kernel.Machine?.InitMm))
+        {
+            return "init_mm";
+        }
+        return $"#{run.MmId(mm)} (mm_users {mm.MmUsers}, mm_count {mm.MmCount})";
+    }
+}
