@@ -38,7 +38,6 @@ public sealed partial class ScenarioRun
         {
             throw Error(s, $"pid {pid} ({task.Comm}) is a kernel thread: it makes no system calls here");
         }
-        bool written = ev.HasResult;
         ev = FillResult(ev, pid);
         ReplayStepResult r;
         try
@@ -62,7 +61,6 @@ public sealed partial class ScenarioRun
         {
             Out.WriteLine($"{FileName}:{s.Line}: pid {pid} {ev.Name}: recorded {ShowResult(ev.Name, d.Recorded, false)}, model {ShowResult(ev.Name, d.Model, false)}");
         }
-        _ = written;
         return r.Result;
     }
 
@@ -82,7 +80,7 @@ public sealed partial class ScenarioRun
 
     /// <summary>
     /// The results a log would carry but the model does not choose: the child's pid of a fork or
-    /// clone, the lowest free fd of a call that makes one, 0 for the calls that succeed with 0, a
+    /// clone, the lowest free fd from 3 up (0, 1, 2 being the terminal) of a call that makes one, 0 for the calls that succeed with 0, a
     /// new shm id. Calls the model answers itself (mmap, brk, ...) are left without one.
     /// </summary>
     private StraceEvent FillResult(in StraceEvent ev, int pid)
@@ -98,7 +96,7 @@ public sealed partial class ScenarioRun
             "execve" or "execveat" or "close" or "chdir" or "fchdir" or "ftruncate" or "unlink" or "unlinkat" or "newfstatat" or "fstat" or "statx"
                 or "pipe" or "pipe2" or "shmctl" => 0,
             "openat" or "openat2" or "open" or "creat" or "memfd_create" or "socket" or "eventfd" or "eventfd2" or "epoll_create" or "epoll_create1"
-                or "timerfd_create" or "signalfd" or "signalfd4" or "inotify_init" or "inotify_init1" or "userfaultfd" or "dup" => task?.Files.LowestFree(0) ?? 3,
+                or "timerfd_create" or "signalfd" or "signalfd4" or "inotify_init" or "inotify_init1" or "userfaultfd" or "dup" => task?.Files.LowestFree(3) ?? 3,
             "dup2" or "dup3" => ev.GetArgs().TryGetInt64(1, out long newFd) ? newFd : null,
             "shmget" => NextShmId(),
             _ => null,

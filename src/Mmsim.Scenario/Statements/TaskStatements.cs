@@ -174,7 +174,8 @@ public sealed class KthreadStatement : Statement
 }
 
 /// <summary><c>schedule TASK on cpu N</c>: the scheduler picks TASK on CPU N (context_switch(): switch_mm, or
-/// lazy TLB for a kernel thread, which keeps the previous task's mm as its active_mm).</summary>
+/// lazy TLB for a kernel thread, which keeps the previous task's mm as its active_mm). A task running on
+/// another CPU is first switched out there (that CPU runs its idle task): a migration.</summary>
 public sealed class ScheduleStatement : Statement
 {
     private readonly string _task;
@@ -205,6 +206,12 @@ public sealed class ScheduleStatement : Statement
         if (cpu < 0 || cpu >= cpus)
         {
             throw run.Error(this, $"cpu {cpu}: the machine has cpus 0 to {cpus - 1}");
+        }
+        int running = run.Kernel.Machine.CpuOf(t);
+        if (running >= 0 && running != cpu)
+        {
+            // A migration: the task is switched out where it runs (that CPU goes idle), then picked here.
+            run.Kernel.Schedule(running, run.Kernel.Machine.Cpu(running).Idle);
         }
         run.Kernel.Schedule((int)cpu, t);
     }
