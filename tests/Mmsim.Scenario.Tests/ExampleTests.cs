@@ -109,3 +109,25 @@ public sealed class ExampleTests
         Assert.Contains("pid 1003 (kworker, kernel thread): mm (null), active_mm #1 (mm_users 1, mm_count 2)", output, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The worked example at the top of docs/scenarios.md prints what the page says it prints.</summary>
+public sealed class DocsTests
+{
+    [Fact]
+    public void TheFirstExampleOfTheReferenceIsTrue()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !File.Exists(Path.Combine(dir, "mmsim.slnx")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+        string doc = File.ReadAllText(Path.Combine(dir!, "docs", "scenarios.md")).ReplaceLineEndings("\n");
+        string[] fenced = doc.Split("```");
+        // fenced[1] is the scenario, fenced[3] what it prints.
+        string scenario = fenced[1].TrimStart('\n');
+        string expected = fenced[3].TrimStart('\n');
+        var sw = new StringWriter { NewLine = "\n" };
+        ScenarioRun.Execute(scenario, "doc.scn", TestHost.Instance, sw);
+        Assert.Equal(expected, sw.ToString());
+    }
+}
