@@ -2,11 +2,11 @@ using Mmsim.Scenario;
 
 namespace Mmsim.Cli;
 
-/// <summary><c>mmsim run FILE [--root DIR]</c>: runs a scenario (docs/scenarios.md) on the model.</summary>
+/// <summary><c>mmsim run FILE [--root DIR] [--timeline]</c>: runs a scenario (docs/scenarios.md) on the model.</summary>
 internal static class RunCommand
 {
     public const string Help = """
-        Usage: mmsim run FILE [--root DIR]
+        Usage: mmsim run FILE [--root DIR] [--timeline]
 
         Runs a scenario: a hand-written experiment on the model, one statement a line. System
         calls are written as strace prints them (the replay's reader and dispatcher apply them),
@@ -33,6 +33,9 @@ internal static class RunCommand
 
         Options:
           --root DIR   look up programs to exec under DIR first, then on the host
+          --timeline   after the run, a table of the current process's figures after each
+                       statement: step, line, pid, VSZ and RSS in KiB, minor and major
+                       faults, and the name of the moment (`show NAME`)
           -h, --help   this text
 
         Exit status: 0 ran, every written result agreed; 1 some diverged; 2 bad scenario (the
@@ -48,11 +51,16 @@ internal static class RunCommand
         }
         string? file = null;
         string? root = null;
+        bool timeline = false;
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--root")
             {
                 root = i + 1 < args.Length ? args[++i] : throw new UsageException("run: --root needs a value");
+            }
+            else if (args[i] == "--timeline")
+            {
+                timeline = true;
             }
             else if (args[i].StartsWith('-'))
             {
@@ -83,6 +91,10 @@ internal static class RunCommand
         try
         {
             ScenarioRun run = ScenarioRun.Execute(text, Path.GetFileName(file), new HostFileSystem(root), stdout);
+            if (timeline)
+            {
+                PrintTimeline(run, stdout);
+            }
             return run.Divergences.Count > 0 ? 1 : 0;
         }
         catch (ScenarioException e)
@@ -90,6 +102,16 @@ internal static class RunCommand
             stdout.Flush();
             stderr.WriteLine("mmsim: " + e.Message);
             return 2;
+        }
+    }
+
+    /// <summary>The timeline as a table: one row per statement.</summary>
+    private static void PrintTimeline(ScenarioRun run, TextWriter o)
+    {
+        o.WriteLine("step  line  pid    vsz_kib    rss_kib  minflt  majflt  moment");
+        foreach (ScenarioSample s in run.Timeline)
+        {
+            o.WriteLine(System.FormattableString.Invariant($"{s.Step,4}  {s.Line,4}  {s.Pid,5}  {s.VszKiB,9}  {s.RssKiB,9}  {s.MinFlt,6}  {s.MajFlt,6}  {s.Label}").TrimEnd());
         }
     }
 }

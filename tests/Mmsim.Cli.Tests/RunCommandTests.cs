@@ -64,4 +64,15 @@ public sealed class RunCommandTests
         Assert.Equal(2, status);
         Assert.StartsWith("mmsim: ", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TheTimelineHasARowPerStatement()
+    {
+        string f = Write("process demo\n$a = mmap(NULL, 5*4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\nwrite $a 3*4096\nshow touched\n");
+        (int status, string stdout, _) = BadInputTests.Run("run", f, "--timeline");
+        Assert.Equal(0, status);
+        string[] rows = stdout.ReplaceLineEndings("\n").Split("step  line")[1].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(5, rows.Length);
+        Assert.Equal("   3     4   1000         20         12       3       0  touched", rows[4]);
+    }
 }
