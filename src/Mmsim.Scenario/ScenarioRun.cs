@@ -250,6 +250,9 @@ public sealed partial class ScenarioRun
     /// <summary>Makes a described program (an ELF image) exec-able at path, over the host's files.</summary>
     public void AddProgram(string path, byte[] image) => _files.Add(path, image);
 
+    /// <summary>A value as statements print it: hex from 0x10000 up (addresses), decimal below and for negative values (errors).</summary>
+    public static string Show(long v) => v >= 0x10000 ? Hex((ulong)v) : v.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>"0x7ffff7ff9000" for an address-like value, decimal otherwise.</summary>
     public static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 }

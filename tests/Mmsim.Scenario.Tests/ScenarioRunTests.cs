@@ -199,4 +199,11 @@ public sealed class ScenarioRunTests
         Assert.Contains("slabinfo - version: 2.1", output, StringComparison.Ordinal);
         Assert.Contains("cpu 1: idle, loaded mm init_mm\n", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void PrintShowsAddressesInHexAndTheRestInDecimal()
+    {
+        (_, string output) = Scn.Run("process p\ntrace off\n$a = mmap(NULL, 4096, PROT_READ, MAP_SHARED, 3, 0)\n$b = brk(NULL)\n$n = 3*4\nprint a=$a b=$b n=$n\nexit\nshow gone\n");
+        Assert.Equal("a=-9 b=0 n=12\n== gone (line 8): pid 1000 (p, exited): VSZ 0 KiB, RSS 0 KiB, faults 0 (0 minor, 0 major)\n", output);
+    }
 }

@@ -21,19 +21,22 @@ internal sealed class TestHost : IHostFiles
     public byte[]? ReadAll(string path) => File.Exists(path) ? File.ReadAllBytes(path) : null;
 }
 
-/// <summary>Runs scenario text and gives back its output.</summary>
+/// <summary>Runs scenario text and gives back its output (on a 1 GiB machine: these tests look at no frame numbers
+/// and need not allocate the reference machine's 24 GiB of frame descriptors each).</summary>
 internal static class Scn
 {
+    private static readonly Mmsim.Phys.PhysMemConfig s_ram = Mmsim.Phys.PhysMemConfig.OfSize(1UL << 30);
+
     public static (ScenarioRun Run, string Output) Run(string text, ScenarioSyntax? syntax = null)
     {
         var sw = new StringWriter { NewLine = "\n" };
-        ScenarioRun run = ScenarioRun.Execute(text, "t.scn", TestHost.Instance, sw, syntax);
+        ScenarioRun run = ScenarioRun.Execute(text, "t.scn", TestHost.Instance, sw, syntax, s_ram);
         return (run, sw.ToString());
     }
 
     public static ScenarioException Fails(string text)
     {
         var sw = new StringWriter();
-        return Assert.Throws<ScenarioException>(() => ScenarioRun.Execute(text, "t.scn", TestHost.Instance, sw));
+        return Assert.Throws<ScenarioException>(() => ScenarioRun.Execute(text, "t.scn", TestHost.Instance, sw, null, s_ram));
     }
 }

@@ -75,7 +75,7 @@ public sealed class AssignStatement : Statement
     public override void Execute(ScenarioRun run) => run.SetVariable(_name, run.Eval(this, _expr));
 }
 
-/// <summary><c>print TEXT</c>: a line of text as written (<c>$name</c> is replaced by its value in hex).</summary>
+/// <summary><c>print TEXT</c>: a line of text as written (<c>$name</c> is replaced by its value: hex from 0x10000 up, else decimal).</summary>
 public sealed class PrintStatement : Statement
 {
     private readonly string _text;
@@ -101,7 +101,7 @@ public sealed class PrintStatement : Statement
                     end++;
                 }
                 string name = _text[(i + 1)..end];
-                sb.Append(run.Variable(name) is { } v ? ScenarioRun.Hex((ulong)v) : throw run.Error(this, $"undefined variable ${name}"));
+                sb.Append(run.Variable(name) is { } v ? ScenarioRun.Show(v) : throw run.Error(this, $"undefined variable ${name}"));
                 i = end - 1;
             }
             else

@@ -179,7 +179,7 @@ public sealed class ShowStatement : Statement
     private void Moment(ScenarioRun run)
     {
         ScenarioSample f = run.Figures(run.Current);
-        string who = f.Pid == 0 ? "no process" : $"pid {f.Pid} ({f.Comm})";
+        string who = run.Current is null ? "no process" : run.Current.Exited ? $"pid {run.Current.Tgid} ({run.Current.Comm}, exited)" : $"pid {f.Pid} ({f.Comm})";
         run.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"== {_what} (line {Line}): {who}: VSZ {f.VszKiB} KiB, RSS {f.RssKiB} KiB, faults {f.Faults} ({f.MinFlt} minor, {f.MajFlt} major)"));
         run.Label(_what);
