@@ -20,7 +20,7 @@ internal static class RunCommand
           show touched                      # a named moment: VSZ 20 KiB, RSS 12 KiB, 3 faults
 
         Statements: process NAME [exec PATH ARGS... | layout { text 8K; data 4K; bss 4K; heap 132K;
-        stack 8K }], in TASK, fork [NAME], thread [NAME], exit [TASK], kthread NAME,
+        stack 8K } | replay TRACE], in TASK, fork [NAME], thread [NAME], exit [TASK], kthread NAME,
         schedule TASK on cpu N, read|write|exec ADDR [LEN], explain ADDR [read|write|exec],
         show /proc/PID/FILE | /proc/meminfo|vmstat|buddyinfo|slabinfo | mm | cpus | NAME,
         $var = EXPR, print TEXT, trace on|off, # comments. Expressions: $var, 0x hex, decimal,
@@ -90,7 +90,8 @@ internal static class RunCommand
         string text = File.ReadAllText(file);
         try
         {
-            ScenarioRun run = ScenarioRun.Execute(text, Path.GetFileName(file), new HostFileSystem(root), stdout);
+            ScenarioRun run = ScenarioRun.Execute(text, Path.GetFileName(file), new HostFileSystem(root), stdout,
+                baseDirectory: Path.GetDirectoryName(Path.GetFullPath(file)));
             if (timeline)
             {
                 PrintTimeline(run, stdout);

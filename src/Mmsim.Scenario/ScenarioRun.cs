@@ -45,6 +45,15 @@ public sealed partial class ScenarioRun
     /// <summary>The replayer whose dispatcher applies the scenario's calls.</summary>
     public Replayer Replayer { get; }
 
+    /// <summary>The files programs and logs are read from (the host's, with the described programs over them).</summary>
+    public IHostFiles Files => _files;
+
+    /// <summary>The scenario file's directory: relative paths of logs to replay are taken from there (null: as given).</summary>
+    public string? BaseDirectory { get; init; }
+
+    /// <summary>A path a statement names, relative ones taken from <see cref="BaseDirectory"/>.</summary>
+    public string PathOf(string path) => BaseDirectory is null || Path.IsPathRooted(path) ? path : Path.Combine(BaseDirectory, path);
+
     /// <summary>The model.</summary>
     public Kernel Kernel => Replayer.Kernel;
 
@@ -75,10 +84,10 @@ public sealed partial class ScenarioRun
 
     /// <summary>Parses and runs a scenario; throws <see cref="ScenarioException"/> at the first error.</summary>
     public static ScenarioRun Execute(string text, string fileName, IHostFiles host, TextWriter output, ScenarioSyntax? syntax = null,
-        PhysMemConfig? ram = null)
+        PhysMemConfig? ram = null, string? baseDirectory = null)
     {
         IReadOnlyList<Statement> statements = (syntax ?? ScenarioSyntax.CreateDefault()).Parse(text, fileName);
-        var run = new ScenarioRun(host, output, fileName, ram);
+        var run = new ScenarioRun(host, output, fileName, ram) { BaseDirectory = baseDirectory };
         run.Run(statements);
         return run;
     }

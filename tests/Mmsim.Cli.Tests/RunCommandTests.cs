@@ -75,4 +75,15 @@ public sealed class RunCommandTests
         Assert.Equal(5, rows.Length);
         Assert.Equal("   3     4   1000         20         12       3       0  touched", rows[4]);
     }
+
+    [Fact]
+    public void AReplayedRecordingHasTheKernelsMapsByteForByte()
+    {
+        string fixtures = FixtureReplayTests.FixturesDir();
+        string example = Path.Combine(fixtures, "..", "..", "examples", "sleep-replayed.scn");
+        (int status, string stdout, string stderr) = BadInputTests.Run("run", example);
+        Assert.Equal((0, ""), (status, stderr));
+        string recorded = File.ReadAllText(Path.Combine(fixtures, "real_sleep", "maps", "17878.maps"));
+        Assert.Contains("held at exit_group\n" + recorded + "== held (line 6)", stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+    }
 }

@@ -35,6 +35,8 @@ public sealed class ErrorTests
     [InlineData("process p layout { text 8Q }", 1, "text: bad number")]
     [InlineData("process p layout { heap -4K }", 1, "heap: size -4096 out of range")]
     [InlineData("process p\nprocess p", 2, "the name 'p' is already taken")]
+    [InlineData("process p replay", 1, "expected 'process NAME replay FILE'")]
+    [InlineData("process p\nprocess q replay /no/such/trace.log", 2, "replay: /no/such/trace.log: no such file")]
     // in, fork, thread, exit, kthread, schedule
     [InlineData(P + "in nobody", 2, "unknown process 'nobody'")]
     [InlineData(P + "in 4242", 2, "no process with pid 4242")]

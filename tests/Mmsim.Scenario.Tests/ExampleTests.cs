@@ -26,7 +26,7 @@ public sealed class ExampleTests
     private static (ScenarioRun Run, string Output) RunExample(string name)
     {
         var sw = new StringWriter { NewLine = "\n" };
-        ScenarioRun run = ScenarioRun.Execute(File.ReadAllText(Path.Combine(ExamplesDir(), name)), name, TestHost.Instance, sw);
+        ScenarioRun run = ScenarioRun.Execute(File.ReadAllText(Path.Combine(ExamplesDir(), name)), name, TestHost.Instance, sw, baseDirectory: ExamplesDir());
         return (run, sw.ToString());
     }
 
@@ -87,6 +87,20 @@ public sealed class ExampleTests
             + "7ffff7ffd000-7ffff7fff000 rw-p 00000000 00:00 0 \n", output, StringComparison.Ordinal);
         Assert.Equal(2, output.Split("7ffff7ffb000-7ffff7fff000 rw-p").Length - 1); // one VMA before the split and after the merge
         Assert.Contains("7ffff7ffb000-7ffff7ffd000 rw-p 00000000 00:00 0 \n7ffff7ffe000-7ffff7fff000 rw-p", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SleepReplayedHasTheKernelsMaps()
+    {
+        (_, string output) = RunExample("sleep-replayed.scn");
+        // Ranges, permissions and offsets as the kernel had them (device, inode and path depend on the host's
+        // stat(): byte for byte through the CLI's host files, see RunCommandTests).
+        static string Cols(IEnumerable<string> lines) => string.Join("\n", lines.Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(3))));
+        string recorded = File.ReadAllText(Path.Combine(ExamplesDir(), "..", "tests", "fixtures", "real_sleep", "maps", "17878.maps"));
+        Assert.StartsWith("[pid 17878] replayed 82 calls of trace.log (0 diverged), held at exit_group\n", output, StringComparison.Ordinal);
+        string[] shown = output.Split('\n').Skip(1).TakeWhile(l => !l.StartsWith("==", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(Cols(recorded.TrimEnd('\n').Split('\n')), Cols(shown));
+        Assert.Contains("== after-touch (line 9): pid 17878 (sleep): VSZ 2920 KiB, RSS 8 KiB, faults 2", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,9 +14,11 @@ namespace Mmsim.Scenario.Statements;
 /// <item><c>process NAME layout { text SIZE; data SIZE; bss SIZE; heap SIZE; stack SIZE }</c>: a described
 /// program (any part may be left out; the braces may span lines): exec'd as a static ELF built to those sizes
 /// (<see cref="LayoutElf"/>), then its heap grown with brk and its stack written down to SIZE.</item>
+/// <item><c>process NAME replay FILE</c>: a recorded <c>strace -f</c> log replayed into the model (<see cref="ReplayInto"/>),
+/// its processes held at exit_group, as a recorder reads their /proc files: NAME is the log's first process.</item>
 /// </list>
 /// </summary>
-public sealed class ProcessStatement : Statement
+public sealed partial class ProcessStatement : Statement
 {
     /// <summary>The environment a scenario's programs start with.</summary>
     public static readonly string[] Environment = ["PATH=/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8"];
@@ -26,13 +28,15 @@ public sealed class ProcessStatement : Statement
     private readonly string _name;
     private readonly IReadOnlyList<string>? _argv;
     private readonly Dictionary<string, string>? _layout;
+    private readonly string? _log;
 
-    private ProcessStatement(StatementSource source, string name, IReadOnlyList<string>? argv, Dictionary<string, string>? layout)
+    private ProcessStatement(StatementSource source, string name, IReadOnlyList<string>? argv, Dictionary<string, string>? layout, string? log = null)
         : base(source)
     {
         _name = name;
         _argv = argv;
         _layout = layout;
+        _log = log;
     }
 
     public static Statement Parse(StatementSource source)
@@ -53,6 +57,10 @@ public sealed class ProcessStatement : Statement
                 return new ProcessStatement(source, name, [.. words.Skip(2)], null);
             case "exec":
                 throw source.Error("'exec' needs the program's path");
+            case "replay" when words.Count == 3:
+                return new ProcessStatement(source, name, null, null, words[2]);
+            case "replay":
+                throw source.Error("expected 'process NAME replay FILE' (an strace -f log)");
             case "layout":
                 int brace = source.Rest.IndexOf('{', StringComparison.Ordinal);
                 if (brace < 0)
@@ -61,7 +69,7 @@ public sealed class ProcessStatement : Statement
                 }
                 return new ProcessStatement(source, name, null, ParseLayout(source, source.Rest[(brace + 1)..]));
             default:
-                throw source.Error($"'{words[1]}': after the name comes 'exec PATH' or 'layout {{ ... }}' (or nothing)");
+                throw source.Error($"'{words[1]}': after the name comes 'exec PATH', 'layout {{ ... }}', 'replay FILE' (or nothing)");
         }
     }
 
@@ -92,7 +100,11 @@ public sealed class ProcessStatement : Statement
     public override void Execute(ScenarioRun run)
     {
         int pid = run.NextPid();
-        if (_argv is not null)
+        if (_log is not null)
+        {
+            pid = ReplayInto(run, this, _log);
+        }
+        else if (_argv is not null)
         {
             Exec(run, pid, _argv[0], _argv);
         }
