@@ -99,7 +99,15 @@ public sealed partial class ScenarioRun
         foreach (Statement s in statements)
         {
             _label = null;
-            s.Execute(this);
+            try
+            {
+                s.Execute(this);
+            }
+            catch (InvalidOperationException e)
+            {
+                // A precondition of the model the statement did not meet (the statements check the ones they know of).
+                throw Error(s, e.Message);
+            }
             Sample(s, _label);
         }
     }
