@@ -116,8 +116,8 @@ public sealed partial class ScenarioRun
 
     /// <summary>
     /// Replaces each argument of a call line (and its written result) that is an expression - it
-    /// holds a <c>$variable</c>, arithmetic or a size suffix - by its value: hex from 0x10000 up
-    /// (addresses), decimal below. Arguments in strace's own notation (flags, strings, arrays,
+    /// holds a <c>$variable</c>, arithmetic or a size suffix - by its value: in hex when it involves
+    /// a variable and is 0x10000 or more (an address), else in decimal (a size). Arguments in strace's own notation (flags, strings, arrays,
     /// structures) are left alone; so is <c>name=value</c>'s name. lookup gives variables; error
     /// is set for an undefined variable or a bad expression.
     /// </summary>
@@ -199,7 +199,9 @@ public sealed partial class ScenarioRun
             return arg;
         }
         string lead = arg.Length > 0 && char.IsWhiteSpace(arg[0]) && head.Length == 0 ? " " : "";
-        return head + lead + (v >= 0x10000 || v < -4096 ? Hex((ulong)v) : v.ToString(CultureInfo.InvariantCulture));
+        // An expression on a variable is an address (hex, as strace prints pointers); one on numbers a size.
+        bool address = text.Contains('$', StringComparison.Ordinal) && (v >= 0x10000 || v < -4096);
+        return head + lead + (address ? Hex((ulong)v) : v.ToString(CultureInfo.InvariantCulture));
     }
 
     private static bool IsIdentifier(ReadOnlySpan<char> s)

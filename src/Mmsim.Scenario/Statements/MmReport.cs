@@ -45,4 +45,23 @@ internal static class MmReport
         }
         return $"#{run.MmId(mm)} (mm_users {mm.MmUsers}, mm_count {mm.MmCount})";
     }
+
+    /// <summary>
+    /// The boundaries an mm_struct keeps of its process's layout (what /proc/PID/stat shows from
+    /// field 45 on, and mmap_base), one per line, lowest first.
+    /// </summary>
+    public static void Layout(ScenarioRun run, Task task)
+    {
+        MmStruct mm = task.Mm!;
+        (string Name, ulong Value)[] fields =
+        [
+            ("start_code", mm.StartCode), ("end_code", mm.EndCode), ("start_data", mm.StartData), ("end_data", mm.EndData),
+            ("start_brk", mm.StartBrk), ("brk", mm.Brk), ("mmap_base", mm.MmapBase), ("start_stack", mm.StartStack),
+            ("arg_start", mm.ArgStart), ("arg_end", mm.ArgEnd), ("env_start", mm.EnvStart), ("env_end", mm.EnvEnd),
+        ];
+        foreach ((string name, ulong value) in fields)
+        {
+            run.Out.WriteLine($"{name,-12}{value:x16}");
+        }
+    }
 }

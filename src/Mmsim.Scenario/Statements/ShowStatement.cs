@@ -13,7 +13,8 @@ namespace Mmsim.Scenario.Statements;
 /// smaps, smaps_rollup, status, statm, or <c>pagemap ADDR [LEN]</c> (decoded: one line per page);</item>
 /// <item><c>show /proc/meminfo</c>, <c>vmstat</c>, <c>buddyinfo</c>, <c>slabinfo</c>: the machine's;</item>
 /// <item><c>show mm</c>: every live task's mm and active_mm with mm_users and mm_count;
-/// <c>show cpus</c>: what each CPU runs and which mm is loaded there;</item>
+/// <c>show cpus</c>: what each CPU runs and which mm is loaded there; <c>show layout</c>: the current
+/// process's mm_struct boundaries (start_code ... start_stack, mmap_base);</item>
 /// <item><c>show NAME</c>: names this moment: a line with the current process's VSZ, RSS and faults
 /// (and the sample of the timeline gets the name).</item>
 /// </list>
@@ -44,14 +45,14 @@ public sealed class ShowStatement : Statement
         List<string> words = Operands.Split(source, source.Rest);
         if (words.Count == 0)
         {
-            throw source.Error("expected 'show /proc/...', 'show mm', 'show cpus' or 'show NAME'");
+            throw source.Error("expected 'show /proc/...', 'show mm', 'show cpus', 'show layout' or 'show NAME'");
         }
         string what = words[0];
         if (!what.StartsWith('/'))
         {
             if (words.Count > 1 || !ScenarioSyntax.IsName(what))
             {
-                throw source.Error("expected 'show /proc/...', 'show mm', 'show cpus' or 'show NAME' (one word: letters, digits, '_', '-')");
+                throw source.Error("expected 'show /proc/...', 'show mm', 'show cpus', 'show layout' or 'show NAME' (one word: letters, digits, '_', '-')");
             }
             return new ShowStatement(source, what, null, []);
         }
@@ -110,6 +111,9 @@ public sealed class ShowStatement : Statement
                 return;
             case "cpus":
                 MmReport.Cpus(run);
+                return;
+            case "layout":
+                MmReport.Layout(run, run.CurrentTask(this));
                 return;
             default:
                 Moment(run);
