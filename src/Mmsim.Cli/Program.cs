@@ -11,6 +11,7 @@ internal static class Program
           mmsim demo [STEP] [--list]      a guided tour of Linux memory management on the live model
           mmsim replay TRACE [options]    replay an `strace -f` log on the model
           mmsim report TRACE -o FILE      replay a log and write an HTML page with pictures
+          mmsim run FILE                  run a scenario: a hand-written experiment (docs/scenarios.md)
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
                                           this kernel
@@ -56,6 +57,7 @@ internal static class Program
         {
             "replay" => ReplayCommand.Run(args[1..], stdout, stderr),
             "report" => ReportCommand.Run(args[1..], stdout, stderr),
+            "run" => RunCommand.Run(args[1..], stdout, stderr),
             "demo" => DemoCommand.Run(args[1..], stdout, stderr),
             "bench" => BenchCommand.Run(args[1..], stdout, stderr),
             "fuzz" => FuzzCommand.Run(args[1..], stdout, stderr),
@@ -74,11 +76,12 @@ internal static class Program
         {
             "replay" => ReplayCommand.Help,
             "report" => ReportCommand.Help,
+            "run" => RunCommand.Help,
             "demo" => DemoCommand.Help,
             "bench" => BenchCommand.Help,
             "fuzz" => FuzzCommand.Help,
             "help" => Usage,
-            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, bench)"),
+            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, run, report, bench, fuzz)"),
         };
         stdout.WriteLine(text);
         return 0;

@@ -285,6 +285,11 @@ public sealed partial class Replayer
     /// <summary>Compares a model result with the recorded one; in follow mode reports whether to impose it.</summary>
     private bool Compare(in StraceEvent ev, long model, string detail = "")
     {
+        if (!_stepHasModel)
+        {
+            _stepModel = model;
+            _stepHasModel = true;
+        }
         if (!ev.HasResult || ev.Result == model)
         {
             return false;

@@ -85,7 +85,7 @@ public static partial class BinfmtElf
     /// arch_pick_mmap_layout(): top-down below the stack gap (RLIMIT_STACK plus the guard gap,
     /// clamped to [128 MiB, 5/6 of the address space]) unless the stack is unlimited.
     /// </summary>
-    internal static void PickMmapLayout(MmStruct mm)
+    public static void PickMmapLayout(MmStruct mm)
     {
         // task_size_64bit(0) / task_size_32bit(): the default window, not a 5-level TASK_SIZE.
         ulong taskSize = mm.Config.DefaultMapWindow;
