@@ -37,6 +37,7 @@ public sealed class ScenarioSyntax
         s.Add("exec", TouchStatement.Parse);
         s.Add("show", ShowStatement.Parse);
         s.Add("explain", ExplainStatement.Parse);
+        s.Add("pmap", PmapStatement.Parse);
         s.Add("print", PrintStatement.Parse);
         s.Add("trace", TraceStatement.Parse);
         return s;

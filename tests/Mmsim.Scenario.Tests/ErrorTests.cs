@@ -67,6 +67,11 @@ public sealed class ErrorTests
     [InlineData(P + "show /proc/self/pagemap", 2, "expected 'show /proc/PID/pagemap ADDR [LEN]'")]
     [InlineData(P + "show /proc/nobody/maps", 2, "unknown process 'nobody'")]
     [InlineData(P + "show two words", 2, "expected 'show /proc/...'")]
+    // pmap
+    [InlineData(P + "pmap -q", 2, "pmap: unknown option '-q' (-x, -X or -XX)")]
+    [InlineData(P + "pmap p q", 2, "one process at a time")]
+    [InlineData(P + "pmap nobody -x", 2, "unknown process 'nobody'")]
+    [InlineData(P + "kthread kw\npmap kw", 3, "has no user address space")]
     public void NamesTheLine(string scenario, int line, string fragment)
     {
         ScenarioException e = Scn.Fails(scenario);

@@ -27,6 +27,22 @@ public sealed class ScenarioRunTests
     }
 
     [Fact]
+    public void PmapPrintsWhatProcpsPmapPrints()
+    {
+        //  $a        $a+20K
+        //  | w | w | w | . | . |    pmap: one [ anon ] line of 20K; -x: RSS 12, Dirty 12
+        (_, string output) = Scn.Run("""
+            process demo
+            $a = mmap(NULL, 5*4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
+            write $a 3*4096
+            pmap
+            pmap demo -x
+            """);
+        Assert.Contains("1000:   demo\n00007ffff7ffa000     20K rw---   [ anon ]\n", output, StringComparison.Ordinal);
+        Assert.Contains("00007ffff7ffa000      20      12      12 rw---   [ anon ]\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheTimelineHasOneSamplePerStatement()
     {
         (ScenarioRun run, _) = Scn.Run("""
