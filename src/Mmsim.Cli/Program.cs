@@ -10,7 +10,8 @@ internal static class Program
         Usage:
           mmsim demo [STEP] [--list]      a guided tour of Linux memory management on the live model
           mmsim replay TRACE [options]    replay an `strace -f` log on the model
-          mmsim report TRACE -o FILE      replay a log and write an HTML page with pictures
+          mmsim report TRACE -o FILE      replay a log (or run a .scn scenario) and write an HTML
+                                          page with pictures
           mmsim run FILE                  run a scenario: a hand-written experiment (docs/scenarios.md)
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on

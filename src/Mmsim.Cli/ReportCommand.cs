@@ -7,7 +7,7 @@ namespace Mmsim.Cli;
 internal static class ReportCommand
 {
     public const string Help = """
-        Usage: mmsim report TRACE -o REPORT.html [--check | --follow] [--root DIR] [--cwd DIR]
+        Usage: mmsim report TRACE|SCENARIO.scn -o REPORT.html [--check | --follow] [--root DIR] [--cwd DIR]
                                                  [--no-assume-writes]
 
         Replays an `strace -f` log on the model (as mmsim replay does, with page tables on a
@@ -23,6 +23,11 @@ internal static class ReportCommand
           - the buddy allocator's free areas per zone and order (/proc/buddyinfo);
           - a timeline of VSZ, RSS and faults after each memory call.
         At most 16 processes are drawn.
+
+        A scenario (a FILE.scn in mmsim run's language, docs/scenarios.md) works the same way:
+        it runs, every process alive at its end is captured there, and the timeline has one
+        point per statement.
+          mmsim report examples/fork-cow.scn -o fork-cow.html
 
         Options:
           -o, --output FILE  where to write the page (required; written whole or not at all, and
@@ -114,6 +119,19 @@ internal static class ReportCommand
         {
             throw new UsageException($"report: -o {output}: no such directory {outDir}");
         }
+        if (trace.EndsWith(".scn", StringComparison.Ordinal))
+        {
+            // A scenario (mmsim run's language) instead of a log.
+            try
+            {
+                return Write(ScenarioReportRun.Run(trace, new HostFileSystem(root)), output, stdout);
+            }
+            catch (Mmsim.Scenario.ScenarioException e)
+            {
+                stderr.WriteLine(Program.ErrorLine(e.Message));
+                return 2;
+            }
+        }
         RecordingMetadata meta = RecordingMetadata.Load(trace);
         var options = new ReplayOptions
         {
@@ -129,12 +147,12 @@ internal static class ReportCommand
         }
         catch (StraceFormatException e)
         {
-            stderr.WriteLine("mmsim: " + e.Message);
+            stderr.WriteLine(Program.ErrorLine(e.Message));
             return 2;
         }
         catch (ReplayException e)
         {
-            stderr.WriteLine("mmsim: " + e.Message);
+            stderr.WriteLine(Program.ErrorLine(e.Message));
             return 2;
         }
         return Write(run, output, stdout);

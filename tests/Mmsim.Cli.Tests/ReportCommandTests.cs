@@ -152,6 +152,38 @@ public sealed partial class ReportCommandTests
         }
     }
 
+    /*
+     * A scenario instead of a log: the fork-cow example leaves parent and child alive at its
+     * end, so the page has both, five pictures each, and a timeline of one point per statement.
+     */
+    [Fact]
+    public void AScenarioGivesAPageToo()
+    {
+        string dir = TempDir("scn");
+        try
+        {
+            string example = Path.Combine(FixtureReplayTests.FixturesDir(), "..", "..", "examples", "fork-cow.scn");
+            string output = Path.Combine(dir, "fork-cow.html");
+            (int status, string stdout, _) = BadInputTests.Run(["report", example, "-o", output]);
+            Assert.Equal(0, status);
+            Assert.Contains("2 processes", stdout, StringComparison.Ordinal);
+            string html = File.ReadAllText(output);
+            Assert.Equal(10, Regex.Matches(html, "<svg ").Count);
+            Assert.Contains("(scenario)", html, StringComparison.Ordinal);
+
+            string bad = Path.Combine(dir, "bad.scn");
+            File.WriteAllText(bad, "process p\nwrite $nowhere\n");
+            (status, _, string stderr) = BadInputTests.Run(["report", bad, "-o", Path.Combine(dir, "bad.html")]);
+            Assert.Equal(2, status);
+            Assert.StartsWith("mmsim: bad.scn:2: ", stderr, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(dir, "bad.html")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void BadInputNamesFileAndLineAndWritesNothing()
     {
@@ -192,7 +224,7 @@ public sealed partial class ReportCommandTests
     {
         (int status, string stdout, _) = BadInputTests.Run(args);
         Assert.Equal(0, status);
-        Assert.StartsWith("Usage: mmsim report TRACE -o REPORT.html", stdout, StringComparison.Ordinal);
+        Assert.StartsWith("Usage: mmsim report TRACE|SCENARIO.scn -o REPORT.html", stdout, StringComparison.Ordinal);
         foreach (string word in (string[])["--output", "--root", "--follow", "layout", "page walk", "buddy", "timeline"])
         {
             Assert.Contains(word, stdout, StringComparison.Ordinal);
