@@ -130,6 +130,11 @@ internal static class ReplayCommand
         {
             throw new UsageException($"{trace}: no such file");
         }
+        if (!NativeStat.IsRegularFile(trace))
+        {
+            // A device or a FIFO would be read for ever.
+            throw new UsageException($"{trace}: not a regular file");
+        }
         RecordingMetadata meta = RecordingMetadata.Load(trace);
         var options = new ReplayOptions
         {

@@ -106,6 +106,11 @@ internal static class ReportCommand
         {
             throw new UsageException($"{trace}: no such file");
         }
+        if (!NativeStat.IsRegularFile(trace))
+        {
+            // A device or a FIFO would be read for ever.
+            throw new UsageException($"{trace}: not a regular file");
+        }
         if (SameFile(trace, output))
         {
             throw new UsageException($"report: -o {output} is the input trace; refusing to overwrite it");

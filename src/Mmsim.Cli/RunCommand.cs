@@ -87,6 +87,10 @@ internal static class RunCommand
         {
             throw new UsageException($"{file}: no such file");
         }
+        if (!NativeStat.IsRegularFile(file))
+        {
+            throw new UsageException($"{file}: not a regular file");
+        }
         string text = File.ReadAllText(file);
         try
         {

@@ -211,6 +211,17 @@ public sealed class FuzzTests
         Assert.Equal("mmsim: x.log:1: execve: /tmp/a\\nb\\x1b[31m not found", Program.ErrorLine("x.log:1: execve: /tmp/a\nb\u001b[31m not found"));
     }
 
+    /// <summary>A device given as the log (or scenario) is refused at once, not read for ever.</summary>
+    [Theory]
+    [InlineData("replay")]
+    [InlineData("run")]
+    public void ADeviceAsTheInputIsRefused(string command)
+    {
+        (int status, _, string err) = BadInputTests.Run(command == "replay" ? ["replay", "/dev/zero"] : ["run", "/dev/zero"]);
+        Assert.Equal(2, status);
+        Assert.Equal("mmsim: /dev/zero: not a regular file\n", err);
+    }
+
     /*
      * A log that forks without end: the live tasks are bounded (pid_max of the reference kernel
      * by default; 100 here), and the line that would exceed it is named.
