@@ -11,7 +11,10 @@ public static class ValidateMm
     /// <summary>
     /// Checks one mm's VMAs and counters; adds every broken invariant to found. The VMAs must be
     /// sorted, disjoint, page-aligned, below TASK_SIZE and without two neighbours that
-    /// <see cref="VmaMerge.WouldMerge"/> would join (dup_mmap()'s unlocked copies excepted); the tree
+    /// <see cref="VmaMerge.WouldMerge"/> would join. Two kinds of neighbours the kernel leaves
+    /// apart are excepted: dup_mmap()'s copies that differed only in VM_LOCKED, and the VMA ending
+    /// at start_brk below the brk area (brk() looks for the VMA to expand only from start_brk up,
+    /// vma_prev_limit(), so it never joins the program's bss). The tree
     /// and the list must agree; map_count, total_vm, locked_vm, data_vm, exec_vm and stack_vm
     /// must equal the sums vm_stat_account() would have kept.
     /// </summary>
@@ -56,7 +59,7 @@ public static class ValidateMm
         {
             found.Add(new(VmInvariant.VmaOrder, $"mm {Name(mm)}: VMA {prev} overlaps or follows {v}"));
         }
-        else if (prev.End == v.Start && !mm.ForkUnlockedNeighbours && VmaMerge.WouldMerge(prev, v))
+        else if (prev.End == v.Start && !mm.ForkUnlockedNeighbours && !(v.Start == mm.StartBrk && v.Start != 0) && VmaMerge.WouldMerge(prev, v))
         {
             found.Add(new(VmInvariant.VmaUnmerged, $"mm {Name(mm)}: neighbours {prev} (pgoff {prev.PgOff:x}) and {v} (pgoff {v.PgOff:x}) would have merged"));
         }
