@@ -13,6 +13,8 @@ internal static class Program
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
                                           this kernel
+          mmsim validate-fuzz [options]   random operations on the model, the whole machine
+                                          validated after each
           mmsim help [COMMAND]            this text, or a command's options (also: COMMAND --help)
 
         Record a log the model can replay exactly:
@@ -51,6 +53,7 @@ internal static class Program
             "replay" => ReplayCommand.Run(args[1..], stdout, stderr),
             "demo" => DemoCommand.Run(args[1..], stdout, stderr),
             "bench" => BenchCommand.Run(args[1..], stdout, stderr),
+            "validate-fuzz" => ValidateFuzzCommand.Run(args[1..], stdout, stderr),
             _ => throw new UsageException($"unknown command '{args[0]}' (try: mmsim help)"),
         };
     }
@@ -67,8 +70,9 @@ internal static class Program
             "replay" => ReplayCommand.Help,
             "demo" => DemoCommand.Help,
             "bench" => BenchCommand.Help,
+            "validate-fuzz" => ValidateFuzzCommand.Help,
             "help" => Usage,
-            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, bench)"),
+            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, bench, validate-fuzz)"),
         };
         stdout.WriteLine(text);
         return 0;
