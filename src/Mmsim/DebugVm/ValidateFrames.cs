@@ -110,6 +110,7 @@ public static partial class ValidateMachine
             }
             pfn += CheckAllocated(machine, pfn, use, cache, held, found);
         }
+        CheckKernelFramesUnused(machine, use, found);
         if (seenListed != listed.Count)
         {
             found.Add(new(VmInvariant.BuddyList, $"{listed.Count} blocks on the free lists but {seenListed} found heading free blocks: free blocks overlap"));
@@ -128,10 +129,8 @@ public static partial class ValidateMachine
         }
         if ((f.Flags & (PageFlags.Reserved | PageFlags.Slab)) != 0 || pfn == machine.HugeZeroPfn)
         {
-            for (int i = 0; i < span; i++)
-            {
-                NotMapped(pfn + i, use, found, (f.Flags & PageFlags.Slab) != 0 ? "a slab page" : "reserved");
-            }
+            // Mapped or used as a table by mistake: see CheckKernelFramesUnused (a lookup per
+            // reserved frame would cost more than the rest of the scan on a large machine).
             return span;
         }
         if ((f.Flags & PageFlags.PageTable) != 0)
@@ -218,9 +217,42 @@ public static partial class ValidateMachine
         {
             found.Add(new(VmInvariant.FrameMapcount, $"pfn {pfn} is {what} but {maps} PTEs map it as a page, expected none"));
         }
-        if (use.Tables.ContainsKey(pfn) && what != "a page table")
+    }
+
+    /// <summary>
+    /// No counted mapping and no page table uses a reserved frame (the zero page, boot memory),
+    /// a slab page or the huge zero folio: those are mapped only by special entries, if at all.
+    /// </summary>
+    private static void CheckKernelFramesUnused(PagingMachine machine, FrameUse use, List<VmViolation> found)
+    {
+        foreach ((int pfn, int maps) in use.PteMaps)
         {
-            found.Add(new(VmInvariant.PgtableCount, $"pfn {pfn} is {what} but is used as a page table"));
+            if (KernelFrame(machine, pfn) is { } what)
+            {
+                found.Add(new(VmInvariant.FrameMapcount, $"pfn {pfn} is {what} but {maps} PTEs map it as a page, expected none"));
+            }
         }
+        foreach (int pfn in use.Tables.Keys)
+        {
+            if (KernelFrame(machine, pfn) is { } what)
+            {
+                found.Add(new(VmInvariant.PgtableCount, $"pfn {pfn} is {what} but is used as a page table"));
+            }
+        }
+    }
+
+    /// <summary>What kernel-owned frame pfn is (reserved, a slab page, the huge zero folio), or null.</summary>
+    private static string? KernelFrame(PagingMachine machine, int pfn)
+    {
+        if ((uint)pfn >= (uint)machine.Phys.TotalFrames)
+        {
+            return "beyond max_pfn";
+        }
+        PageFlags flags = machine.Phys.Frame(pfn).Flags;
+        int head = pfn & ~511;
+        return (flags & PageFlags.Reserved) != 0 ? "reserved"
+            : (flags & PageFlags.Slab) != 0 ? "a slab page"
+            : machine.HugeZeroPfn >= 0 && head == machine.HugeZeroPfn ? "part of the huge zero folio"
+            : null;
     }
 }
