@@ -84,7 +84,7 @@ public static partial class ValidateMachine
     /// against the lists), reserved frames, slab pages, page tables, folios and single pages, each
     /// against its users; a frame neither free nor held by anything is a leak.
     /// </summary>
-    private static void ScanFrames(PagingMachine machine, Dictionary<int, int> listed, FrameUse use, Dictionary<int, int> cache, HashSet<int> held,
+    private static void ScanFrames(PagingMachine machine, Dictionary<int, int> listed, FrameUse use, PfnCounts cache, HashSet<int> held,
         List<(int Start, int End)> free, List<VmViolation> found)
     {
         PhysMem phys = machine.Phys;
@@ -118,7 +118,7 @@ public static partial class ValidateMachine
     }
 
     /// <summary>Checks the frame (or folio) at pfn, which is not free; returns the frames it spans.</summary>
-    private static int CheckAllocated(PagingMachine machine, int pfn, FrameUse use, Dictionary<int, int> cache, HashSet<int> held, List<VmViolation> found)
+    private static int CheckAllocated(PagingMachine machine, int pfn, FrameUse use, PfnCounts cache, HashSet<int> held, List<VmViolation> found)
     {
         PhysMem phys = machine.Phys;
         ref PageFrame f = ref phys.Frame(pfn);
@@ -143,12 +143,13 @@ public static partial class ValidateMachine
             CheckFolio(machine, pfn, span, use, found);
             return span;
         }
-        int maps = use.PteMaps.GetValueOrDefault(pfn);
+        int maps = use.PteMaps.Get(pfn);
         if (f.MappedCount != maps)
         {
             found.Add(new(VmInvariant.FrameMapcount, $"pfn {pfn}: mapcount {f.MappedCount}, expected {maps} (the PTEs mapping it)"));
         }
-        bool owned = cache.ContainsKey(pfn) || held.Contains(pfn);
+        bool cached = cache.Get(pfn) > 0;
+        bool owned = cached || (held.Count > 0 && held.Contains(pfn));
         int expected = maps + (owned ? 1 : 0);
         if (expected == 0)
         {
@@ -156,7 +157,7 @@ public static partial class ValidateMachine
         }
         else if (f.RefCount != expected)
         {
-            string by = owned ? (cache.ContainsKey(pfn) ? " + the page cache's" : " + the vDSO's") : "";
+            string by = owned ? (cached ? " + the page cache's" : " + the vDSO's") : "";
             found.Add(new(VmInvariant.FrameRefcount, $"pfn {pfn}: refcount {f.RefCount}, expected {expected} ({maps} PTEs{by})"));
         }
         return 1;
@@ -193,7 +194,7 @@ public static partial class ValidateMachine
         int expected = entire;
         for (int i = 0; i < span; i++)
         {
-            int maps = use.PteMaps.GetValueOrDefault(head + i);
+            int maps = use.PteMaps.Get(head + i);
             if (phys.Frame(head + i).MappedCount != maps)
             {
                 found.Add(new(VmInvariant.FrameMapcount, $"pfn {head + i} of folio {head}: mapcount {phys.Frame(head + i).MappedCount}, expected {maps} (the PTEs mapping it)"));
@@ -213,7 +214,7 @@ public static partial class ValidateMachine
 
     private static void NotMapped(int pfn, FrameUse use, List<VmViolation> found, string what)
     {
-        if (use.PteMaps.TryGetValue(pfn, out int maps))
+        if (use.PteMaps.Get(pfn) is int maps and > 0)
         {
             found.Add(new(VmInvariant.FrameMapcount, $"pfn {pfn} is {what} but {maps} PTEs map it as a page, expected none"));
         }
@@ -225,8 +226,9 @@ public static partial class ValidateMachine
     /// </summary>
     private static void CheckKernelFramesUnused(PagingMachine machine, FrameUse use, List<VmViolation> found)
     {
-        foreach ((int pfn, int maps) in use.PteMaps)
+        foreach (int pfn in use.PteMaps.Pfns)
         {
+            int maps = use.PteMaps.Get(pfn);
             if (KernelFrame(machine, pfn) is { } what)
             {
                 found.Add(new(VmInvariant.FrameMapcount, $"pfn {pfn} is {what} but {maps} PTEs map it as a page, expected none"));

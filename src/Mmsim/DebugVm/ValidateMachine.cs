@@ -64,12 +64,12 @@ public static partial class ValidateMachine
     /// </summary>
     public static void CheckFrames(PagingMachine machine, IEnumerable<MmStruct> mms, List<VmViolation> found)
     {
-        var use = new FrameUse();
+        var use = new FrameUse(machine.Phys.TotalFrames);
         foreach (MmStruct mm in mms)
         {
             mm.Paging?.Check(found, use);
         }
-        var cache = new Dictionary<int, int>();
+        var cache = new PfnCounts(machine.Phys.TotalFrames);
         CheckPageCache(machine, cache, found);
         var held = new HashSet<int>(machine.SpecialFramePfns);
         var free = new List<(int Start, int End)>();
@@ -94,15 +94,21 @@ public static partial class ValidateMachine
     }
 
     /// <summary>The page cache's books: its page count, and each page's owner, flags and cache reference.</summary>
-    private static void CheckPageCache(PagingMachine machine, Dictionary<int, int> cache, List<VmViolation> found)
+    private static void CheckPageCache(PagingMachine machine, PfnCounts cache, List<VmViolation> found)
     {
         long n = 0;
         foreach ((int owner, ulong index, int pfn) in machine.Cache.Pages())
         {
             n++;
-            if (!cache.TryAdd(pfn, owner))
+            if ((uint)pfn >= (uint)machine.Phys.TotalFrames)
             {
-                found.Add(new(VmInvariant.PageCache, $"pfn {pfn} is cached twice (owner {owner} index {index} and owner {cache[pfn]})"));
+                found.Add(new(VmInvariant.PageCache, $"cached pfn {pfn} (owner {owner} index {index}) is beyond max_pfn"));
+                continue;
+            }
+            cache.Add(pfn);
+            if (cache.Get(pfn) > 1)
+            {
+                found.Add(new(VmInvariant.PageCache, $"pfn {pfn} is cached twice (owner {owner} index {index} and another)"));
                 continue;
             }
             ref PageFrame f = ref machine.Phys.Frame(pfn);
@@ -142,13 +148,13 @@ public static partial class ValidateMachine
     }
 
     /// <summary>No frame inside a free block is mapped, cached, held or used as a page table.</summary>
-    private static void CheckNothingFreeUsed(FrameUse use, Dictionary<int, int> cache, HashSet<int> held, List<(int Start, int End)> free, List<VmViolation> found)
+    private static void CheckNothingFreeUsed(FrameUse use, PfnCounts cache, HashSet<int> held, List<(int Start, int End)> free, List<VmViolation> found)
     {
-        foreach (int pfn in use.PteMaps.Keys)
+        foreach (int pfn in use.PteMaps.Pfns)
         {
             if (InFreeBlock(free, pfn))
             {
-                found.Add(new(VmInvariant.FreeAndMapped, $"pfn {pfn} is free in the buddy allocator but {use.PteMaps[pfn]} PTEs map it"));
+                found.Add(new(VmInvariant.FreeAndMapped, $"pfn {pfn} is free in the buddy allocator but {use.PteMaps.Get(pfn)} PTEs map it"));
             }
         }
         foreach (int pfn in use.PmdMaps.Keys)
@@ -165,7 +171,7 @@ public static partial class ValidateMachine
                 found.Add(new(VmInvariant.FreeAndMapped, $"pfn {pfn} is free in the buddy allocator but is a page table in use"));
             }
         }
-        foreach (int pfn in cache.Keys)
+        foreach (int pfn in cache.Pfns)
         {
             if (InFreeBlock(free, pfn))
             {

@@ -18,52 +18,12 @@ public sealed partial class MmPaging
     internal void Check(List<VmViolation> found, FrameUse? use = null)
     {
         Span<long> rss = stackalloc long[4];
-        ulong addr = 0;
-        ulong end = Mm.TaskSize;
-        while (NextPmd(ref addr, end, out int pmdTable, out int pmdIdx, out ulong next))
+        Span<long> perLevel = stackalloc long[G.Levels];
+        if (Tables.Root >= 0)
         {
-            ulong pmd = Tables.Get(pmdTable, pmdIdx);
-            if (IsNone(pmd))
-            {
-                addr = next;
-                continue;
-            }
-            if (IsHugePmd(pmd))
-            {
-                ulong haddr = addr & ~(PmdSpan - 1);
-                CheckEntry(haddr, pmd, huge: true, found);
-                if (!_deposits.ContainsKey(haddr))
-                {
-                    found.Add(new(VmInvariant.HugePmdDeposit, $"mm {ValidateMm.Name(Mm)}: huge pmd {pmd:x} at {haddr:x} without a deposited table"));
-                }
-                if ((pmd & Special) == 0)
-                {
-                    rss[(int)MmCounter.AnonPages] += HpageNr;
-                    use?.AddPmdMap((int)EntryPfn(pmd));
-                }
-                addr = next;
-                continue;
-            }
-            int pt = (int)EntryPfn(pmd);
-            for (ulong a = addr; a < next; a += Page.Size)
-            {
-                ulong pte = Tables.Get(pt, G.Index(PteLevel, a));
-                if (IsNone(pte))
-                {
-                    continue;
-                }
-                CheckEntry(a, pte, huge: false, found);
-                if ((pte & Special) != 0)
-                {
-                    continue;
-                }
-                int pfn = (int)EntryPfn(pte);
-                rss[(int)CounterOf(pfn)]++;
-                use?.AddPteMap(pfn);
-            }
-            addr = next;
+            WalkTable(Tables.Root, 0, 0, false, rss, perLevel, found, use);
         }
-        CheckTableCounts(found, use);
+        CheckTableCounts(perLevel, found, use);
         for (int c = 0; c < 4; c++)
         {
             if (rss[c] != _rss[c])
@@ -82,13 +42,87 @@ public sealed partial class MmPaging
     }
 
     /// <summary>
+    /// One table of the walk, depth first: counts it, checks each entry of the user half that
+    /// maps a page (a PTE, or a huge PMD), adds the mapped pages to rss and descends into the
+    /// tables below; above TASK_SIZE (PAE's kernel PMD) it only counts tables (countOnly). Reads
+    /// the entries straight from the table's block, once each.
+    /// </summary>
+    private void WalkTable(int table, int level, ulong baseVa, bool countOnly, Span<long> rss, Span<long> perLevel, List<VmViolation> found, FrameUse? use)
+    {
+        perLevel[level]++;
+        use?.AddTable(table);
+        int entries = 1 << G.Bits[level];
+        int shift = G.Shift(level);
+        Span<ulong> wide = Tables.Wide ? Tables.Entries64(table) : default;
+        for (int i = 0; i < entries; i++)
+        {
+            ulong va = baseVa + ((ulong)i << shift);
+            ulong e = Tables.Wide ? wide[i] : Tables.Get(table, i);
+            if (IsNone(e))
+            {
+                continue;
+            }
+            bool user = !countOnly && va < Mm.TaskSize;
+            if (!user && (level == PteLevel || (IsLeaf(e) && G.LeafAllowed(level))))
+            {
+                continue;
+            }
+            if (level == PteLevel)
+            {
+                CheckPte(va, e, rss, found, use);
+            }
+            else if (level == PmdLevel && IsHugePmd(e))
+            {
+                CheckHugePmd(va, e, rss, found, use);
+            }
+            else if (!(IsLeaf(e) && G.LeafAllowed(level)))
+            {
+                WalkTable((int)EntryPfn(e), level + 1, va, !user, rss, perLevel, found, use);
+                if (Tables.Wide)
+                {
+                    wide = Tables.Entries64(table);
+                }
+            }
+        }
+    }
+
+    private void CheckPte(ulong va, ulong pte, Span<long> rss, List<VmViolation> found, FrameUse? use)
+    {
+        CheckEntry(va, pte, huge: false, found);
+        if ((pte & Special) != 0)
+        {
+            return;
+        }
+        int pfn = (int)EntryPfn(pte);
+        if ((uint)pfn >= (uint)Phys.TotalFrames)
+        {
+            found.Add(new(VmInvariant.PteNotAllowed, $"mm {ValidateMm.Name(Mm)}: entry {pte:x} at {va:x} maps pfn {pfn} beyond max_pfn {Phys.TotalFrames}"));
+            return;
+        }
+        rss[(int)CounterOf(pfn)]++;
+        use?.AddPteMap(pfn);
+    }
+
+    private void CheckHugePmd(ulong haddr, ulong pmd, Span<long> rss, List<VmViolation> found, FrameUse? use)
+    {
+        CheckEntry(haddr, pmd, huge: true, found);
+        if (!_deposits.ContainsKey(haddr))
+        {
+            found.Add(new(VmInvariant.HugePmdDeposit, $"mm {ValidateMm.Name(Mm)}: huge pmd {pmd:x} at {haddr:x} without a deposited table"));
+        }
+        if ((pmd & Special) == 0)
+        {
+            rss[(int)MmCounter.AnonPages] += HpageNr;
+            use?.AddPmdMap((int)EntryPfn(pmd));
+        }
+    }
+
+    /// <summary>
     /// mm_pgtables_bytes() (VmPTE) and nr_ptes against the tables reachable from the root plus
     /// the deposited PTE tables of huge PMDs.
     /// </summary>
-    private void CheckTableCounts(List<VmViolation> found, FrameUse? use)
+    private void CheckTableCounts(Span<long> perLevel, List<VmViolation> found, FrameUse? use)
     {
-        Span<long> perLevel = stackalloc long[G.Levels];
-        CountTables(Tables.Root, 0, perLevel, use);
         long tables = 0;
         foreach (long n in perLevel)
         {
@@ -108,58 +142,40 @@ public sealed partial class MmPaging
         }
     }
 
-    /// <summary>Counts the table frames reachable from a table (itself included) per level.</summary>
-    private void CountTables(int table, int level, Span<long> perLevel, FrameUse? use)
-    {
-        perLevel[level]++;
-        use?.AddTable(table);
-        if (level == PteLevel)
-        {
-            return;
-        }
-        int entries = 1 << G.Bits[level];
-        for (int i = 0; i < entries; i++)
-        {
-            ulong e = Tables.Get(table, i);
-            if (!IsNone(e) && !(IsLeaf(e) && G.LeafAllowed(level)))
-            {
-                CountTables((int)EntryPfn(e), level + 1, perLevel, use);
-            }
-        }
-    }
-
     private void CheckEntry(ulong addr, ulong e, bool huge, List<VmViolation> found)
     {
         Vma? vma = Mm.Vmas.Lookup(addr);
         ulong last = addr + (huge ? PmdSpan : Page.Size) - 1;
-        string where = $"mm {ValidateMm.Name(Mm)}: entry {e:x} at {addr:x}";
         if (vma is null || last >= vma.End)
         {
-            found.Add(new(VmInvariant.PteOutsideVma, $"{where} outside any VMA"));
+            found.Add(new(VmInvariant.PteOutsideVma, $"{Where(addr, e)} outside any VMA"));
             return;
         }
         VmFlags f = vma.Flags;
         if (IsWrite(e) && (f & VmFlags.Write) == 0)
         {
-            found.Add(new(VmInvariant.PteNotAllowed, $"{where} is writable in {vma} without VM_WRITE"));
+            found.Add(new(VmInvariant.PteNotAllowed, $"{Where(addr, e)} is writable in {vma} without VM_WRITE"));
         }
         if ((e & Present) != 0 && (f & (VmFlags.Read | VmFlags.Write | VmFlags.Exec)) == 0)
         {
-            found.Add(new(VmInvariant.PteNotAllowed, $"{where} is present in PROT_NONE {vma}"));
+            found.Add(new(VmInvariant.PteNotAllowed, $"{Where(addr, e)} is present in PROT_NONE {vma}"));
         }
         if (G.HasNx && (e & Present) != 0 && (e & Nx) == 0 && (f & VmFlags.Exec) == 0)
         {
-            found.Add(new(VmInvariant.PteNotAllowed, $"{where} is executable in {vma} without VM_EXEC"));
+            found.Add(new(VmInvariant.PteNotAllowed, $"{Where(addr, e)} is executable in {vma} without VM_EXEC"));
         }
         if (IsWrite(e) && (e & Special) != 0)
         {
-            found.Add(new(VmInvariant.PteNotAllowed, $"{where}: the zero page is writable"));
+            found.Add(new(VmInvariant.PteNotAllowed, $"{Where(addr, e)}: the zero page is writable"));
         }
         if (IsWrite(e) && (f & VmFlags.Shared) == 0 && (e & Special) == 0)
         {
             CheckExclusive(addr, (int)EntryPfn(e), huge, found);
         }
     }
+
+    /// <summary>The mm, entry and address for a message (formatted only when something is found).</summary>
+    private string Where(ulong addr, ulong e) => $"mm {ValidateMm.Name(Mm)}: entry {e:x} at {addr:x}";
 
     /// <summary>
     /// The copy-on-write invariant: a writable entry of a private mapping maps an anonymous
