@@ -30,12 +30,12 @@ internal sealed class FrameUse
 }
 
 /// <summary>
-/// A count per pfn: an array indexed by pfn on machines up to 4 GiB (the validator's lookups are
+/// A count per pfn: an array indexed by pfn on machines up to 256 MiB (the validator's lookups are
 /// most of its time), a dictionary above; the pfns counted are also listed, for iteration.
 /// </summary>
 internal sealed class PfnCounts
 {
-    private const int DenseLimit = 1 << 20;
+    private const int DenseLimit = 1 << 16;
     private readonly int[]? _dense;
     private readonly Dictionary<int, int>? _sparse;
     private readonly List<int> _pfns = new();
