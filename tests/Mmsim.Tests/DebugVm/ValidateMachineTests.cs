@@ -272,6 +272,22 @@ public sealed class ValidateMachineTests
         Assert.Contains($"pfn {pfn} is free in the buddy allocator but 1 PTEs map it", ValidateMachine.Check(_k).Find(v => v.Invariant == VmInvariant.FreeAndMapped).Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Column 8's entry pointed at pfn 0, reserved boot memory: the reserved frame is mapped as a
+    /// page, and the page-cache frame it mapped before has one mapping (and one reference) fewer
+    /// than its counts say.
+    /// </summary>
+    [Fact]
+    public void AReservedFrameMappedAsAPageIsReported()
+    {
+        int cached = _t.PfnAt(8);
+        PteOf(8) &= ~PgtableTypes.PfnMask64;
+        AssertOnly(VmInvariant.FrameMapcount, VmInvariant.FrameRefcount);
+        List<VmViolation> found = ValidateMachine.Check(_k);
+        Assert.Contains(found, v => v.Message == "pfn 0 is reserved but 1 PTEs map it as a page, expected none");
+        Assert.Contains(found, v => v.Message == $"pfn {cached}: mapcount 1, expected 0 (the PTEs mapping it)");
+    }
+
     [Fact]
     public void AnAllocatedFrameNobodyHoldsIsALeak()
     {
