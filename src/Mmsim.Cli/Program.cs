@@ -17,6 +17,8 @@ internal static class Program
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
                                           this kernel
           mmsim fuzz TARGET [options]     feed a reader (strace, elf, options) mutated real inputs
+          mmsim validate-fuzz [options]   random operations on the model, the whole machine
+                                          validated after each
           mmsim help [COMMAND]            this text, or a command's options (also: COMMAND --help)
 
         Record a log the model can replay exactly:
@@ -62,6 +64,7 @@ internal static class Program
             "demo" => DemoCommand.Run(args[1..], stdout, stderr),
             "bench" => BenchCommand.Run(args[1..], stdout, stderr),
             "fuzz" => FuzzCommand.Run(args[1..], stdout, stderr),
+            "validate-fuzz" => ValidateFuzzCommand.Run(args[1..], stdout, stderr),
             _ => throw new UsageException($"unknown command '{args[0]}' (try: mmsim help)"),
         };
     }
@@ -81,8 +84,9 @@ internal static class Program
             "demo" => DemoCommand.Help,
             "bench" => BenchCommand.Help,
             "fuzz" => FuzzCommand.Help,
+            "validate-fuzz" => ValidateFuzzCommand.Help,
             "help" => Usage,
-            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, run, report, bench, fuzz)"),
+            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, run, report, bench, fuzz, validate-fuzz)"),
         };
         stdout.WriteLine(text);
         return 0;

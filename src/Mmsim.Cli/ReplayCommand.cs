@@ -9,7 +9,7 @@ internal static class ReplayCommand
 {
     public const string Help = """
         Usage: mmsim replay TRACE [--check | --follow] [--root DIR] [--proc-dir DIR] [--cwd DIR]
-                                  [--no-assume-writes] [--no-paging] [--quiet]
+                                  [--no-assume-writes] [--no-paging] [--validate] [--quiet]
 
         Replays an `strace -f` log on the model: every memory, file and process call is applied
         and its result compared with the recorded one. Each call that differs is printed with its
@@ -40,6 +40,13 @@ internal static class ReplayCommand
                              an anon_vma, which changes later merges) by the time the program
                              reshapes it, forks or exits. Faults the log does show (mincore
                              vectors, SIGSEGV) are always applied.
+          --validate         check the whole machine after every line of the log and at its end
+                             (VMAs sorted, disjoint, merged; map_count, total_vm and the other
+                             counters; every PTE inside a VMA and allowed by it; RSS and VmPTE;
+                             every frame's refcount and mapcount; the buddy free lists; after
+                             every process exited, every frame free but the kernel's own) and
+                             print the first line after which something is broken, with every
+                             violation found there
           --quiet            leave out the summary: print the divergences and the last line only
           -h, --help         this text
 
@@ -49,7 +56,8 @@ internal static class ReplayCommand
         Record a log the model can replay exactly:
           setarch -R strace -f -v -s 256 -o trace.log -- PROGRAM ARGS...
 
-        Exit status: 0 all calls agree, 1 some diverged, 2 bad input (the message names file:line).
+        Exit status: 0 all calls agree, 1 some diverged (or --validate found a violation), 2 bad
+        input (the message names file:line).
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -66,6 +74,7 @@ internal static class ReplayCommand
         bool assumeWrites = true;
         bool paging = true;
         bool quiet = false;
+        bool validate = false;
         ReplayMode mode = ReplayMode.Check;
         for (int i = 0; i < args.Length; i++)
         {
@@ -79,6 +88,9 @@ internal static class ReplayCommand
                     break;
                 case "--quiet":
                     quiet = true;
+                    break;
+                case "--validate":
+                    validate = true;
                     break;
                 case "--root":
                     root = Value(args, ref i);
@@ -143,6 +155,7 @@ internal static class ReplayCommand
             RecordedInodes = meta.Inodes,
             Paging = paging ? Mmsim.Phys.PhysMemConfig.Default : null,
             ProcFiles = procDir is not null,
+            Validate = validate,
         };
         return Replay(() => OpenLog(trace), trace, root, procDir, mode, quiet, stdout, stderr, options);
     }
@@ -189,8 +202,27 @@ internal static class ReplayCommand
         {
             Summary.Print(replayer, sw.Elapsed, stdout);
         }
+        if (options?.Validate == true)
+        {
+            PrintValidation(replayer, Path.GetFileName(name), stdout);
+        }
         stdout.WriteLine($"{replayer.CallsReplayed} calls replayed, {replayer.Divergences.Count} diverged");
-        return replayer.Divergences.Count > 0 ? 1 : 0;
+        return replayer.Divergences.Count > 0 || replayer.FirstViolation is not null ? 1 : 0;
+    }
+
+    /// <summary>--validate: the first line after which the machine was inconsistent, with every violation, or that none was.</summary>
+    private static void PrintValidation(Replayer replayer, string name, TextWriter stdout)
+    {
+        if (replayer.FirstViolation is { } v)
+        {
+            foreach (Mmsim.DebugVm.VmViolation x in v.Violations)
+            {
+                stdout.WriteLine($"{name}:{v.Line}: pid {v.Pid} {v.Call}: validate: {x}");
+            }
+            stdout.WriteLine($"validate: {v.Violations.Count} violations after line {v.Line} ({replayer.Validations} checks)");
+            return;
+        }
+        stdout.WriteLine($"validate: {replayer.Validations} checks, no violation");
     }
 
     /// <summary>Opens a log for one sequential pass with large buffers (reading is a good part of a replay's time).</summary>

@@ -58,6 +58,12 @@ public sealed record ReplayOptions
     /// </summary>
     public Action<ReplaySample>? OnSample { get; init; }
 
+    /// <summary>
+    /// Validate the whole machine after every event of the log and at its end
+    /// (<see cref="Replayer.FirstViolation"/>); off by default (it scans every frame each time).
+    /// </summary>
+    public bool Validate { get; init; }
+
     public static ReplayOptions Default { get; } = new();
 }
 

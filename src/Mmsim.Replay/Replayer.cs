@@ -90,6 +90,14 @@ public sealed partial class Replayer
         {
             Lines = ev.Line;
             Dispatch(ev, fileName);
+            if (_options.Validate)
+            {
+                ValidateAfter(ev);
+            }
+        }
+        if (_options.Validate)
+        {
+            ValidateAtEnd();
         }
         foreach (Process.Task t in Kernel.Tasks.Values)
         {

@@ -5,8 +5,9 @@ namespace Mmsim.Cli.Tests;
 
 /// <summary>
 /// Every fixture replayed with page tables and demand paging on (a 1 GiB machine): the replay
-/// still agrees with every recorded call and the machine stays consistent (page tables within
-/// VMAs, RSS counters, every frame's mapcount and refcount).
+/// still agrees with every recorded call and the machine stays consistent after every line of the
+/// log (<see cref="ReplayOptions.Validate"/>: VMAs, counters, page tables within VMAs, RSS, every
+/// frame's mapcount and refcount, the buddy lists) and at its end.
 /// </summary>
 public sealed class FixturePagingTests
 {
@@ -23,11 +24,14 @@ public sealed class FixturePagingTests
             InitialCwd = meta.Cwd ?? "/",
             RecordedInodes = meta.Inodes,
             Paging = PhysMemConfig.OfSize(1UL << 30),
+            Validate = true,
         };
         var host = new HostFileSystem(Directory.Exists(root) ? root : null);
         Replayer replayer = Replayer.RunWithEvidence(() => new Replayer(host, ReplayMode.Check, options: options),
             () => new StreamReader(trace), "trace.log");
         Assert.Empty(replayer.Divergences);
+        Assert.True(replayer.FirstViolation is null, $"line {replayer.FirstViolation?.Line}: {string.Join("; ", replayer.FirstViolation?.Violations ?? [])}");
+        Assert.True(replayer.Validations > replayer.CallsReplayed);
         replayer.Kernel.Validate();
         Fault.PagingMachine m = replayer.Kernel.Paging!;
         Assert.True(m.Phys.Allocations > 0);

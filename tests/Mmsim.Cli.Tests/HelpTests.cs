@@ -17,7 +17,7 @@ public sealed class HelpTests
         Assert.Equal(0, status);
         Assert.Equal(string.Empty, stderr);
         Assert.StartsWith("Usage: mmsim replay TRACE", stdout, StringComparison.Ordinal);
-        foreach (string option in (string[])["--check", "--follow", "--root", "--proc-dir", "--cwd", "--no-assume-writes", "--no-paging", "--quiet"])
+        foreach (string option in (string[])["--check", "--follow", "--root", "--proc-dir", "--cwd", "--no-assume-writes", "--no-paging", "--validate", "--quiet"])
         {
             Assert.Contains(option, stdout, StringComparison.Ordinal);
         }

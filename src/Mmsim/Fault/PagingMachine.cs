@@ -165,6 +165,9 @@ public sealed partial class PagingMachine
     }
 
 
+    /// <summary>The vDSO image frames the machine holds (one reference each), for the validator.</summary>
+    internal IEnumerable<int> SpecialFramePfns => _specialFrames.Values;
+
     /// <summary>compound_head(): the first frame of the folio a frame belongs to (user folios are order 0 or 9).</summary>
     internal int FolioHead(int pfn)
     {

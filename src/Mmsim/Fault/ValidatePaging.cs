@@ -1,3 +1,4 @@
+using Mmsim.DebugVm;
 using Mmsim.Mm;
 using Mmsim.Phys;
 using static Mmsim.Pgtable.PgtableTypes;
@@ -11,134 +12,176 @@ public sealed partial class MmPaging
     /// Every mapped entry lies inside a VMA and is allowed by its flags (writable only in a
     /// VM_WRITE area, hardware-present only in an accessible one, executable only with
     /// VM_EXEC); the RSS counters equal the entries by kind; the table counts equal the tables
-    /// reachable plus the deposited ones. Adds each frame's mappings to refs when given.
-    /// Throws <see cref="ModelBugException"/> on a mismatch.
+    /// reachable plus the deposited ones. Adds what is broken to found, and each frame's
+    /// mappings and each table frame to use when given (for <see cref="ValidateMachine"/>).
     /// </summary>
-    internal void Validate(Dictionary<int, int>? refs = null)
+    internal void Check(List<VmViolation> found, FrameUse? use = null)
     {
         Span<long> rss = stackalloc long[4];
-        ulong addr = 0;
-        ulong end = Mm.TaskSize;
-        while (NextPmd(ref addr, end, out int pmdTable, out int pmdIdx, out ulong next))
+        Span<long> perLevel = stackalloc long[G.Levels];
+        if (Tables.Root >= 0)
         {
-            ulong pmd = Tables.Get(pmdTable, pmdIdx);
-            if (IsNone(pmd))
-            {
-                addr = next;
-                continue;
-            }
-            if (IsHugePmd(pmd))
-            {
-                ulong haddr = addr & ~(PmdSpan - 1);
-                CheckEntry(haddr, pmd, huge: true);
-                if (!_deposits.ContainsKey(haddr))
-                {
-                    throw new ModelBugException($"validate: huge pmd at {haddr:x} without a deposited table");
-                }
-                if ((pmd & Special) == 0)
-                {
-                    rss[(int)MmCounter.AnonPages] += HpageNr;
-                    if (refs is not null)
-                    {
-                        int head = (int)EntryPfn(pmd);
-                        refs[-head - 1] = refs.GetValueOrDefault(-head - 1) + 1;
-                    }
-                }
-                addr = next;
-                continue;
-            }
-            int pt = (int)EntryPfn(pmd);
-            for (ulong a = addr; a < next; a += Page.Size)
-            {
-                ulong pte = Tables.Get(pt, G.Index(PteLevel, a));
-                if (IsNone(pte))
-                {
-                    continue;
-                }
-                CheckEntry(a, pte, huge: false);
-                if ((pte & Special) != 0)
-                {
-                    continue;
-                }
-                int pfn = (int)EntryPfn(pte);
-                rss[(int)CounterOf(pfn)]++;
-                if (refs is not null)
-                {
-                    refs[pfn] = refs.GetValueOrDefault(pfn) + 1;
-                }
-            }
-            addr = next;
+            WalkTable(Tables.Root, 0, 0, false, rss, perLevel, found, use);
         }
-        long tables = CountTables(Tables.Root, 0);
-        if (tables + _deposits.Count != Tables.TableFrames)
-        {
-            throw new ModelBugException($"validate: {Tables.TableFrames} table frames counted, {tables} reachable and {_deposits.Count} deposited");
-        }
+        CheckTableCounts(perLevel, found, use);
         for (int c = 0; c < 4; c++)
         {
             if (rss[c] != _rss[c])
             {
-                throw new ModelBugException($"validate: {(MmCounter)c} is {_rss[c]} but the tables map {rss[c]}");
+                found.Add(new(VmInvariant.RssCounter, $"mm {ValidateMm.Name(Mm)}: {(MmCounter)c} is {_rss[c]} but the tables map {rss[c]}"));
             }
         }
     }
 
-    /// <summary>The table frames reachable from a table (itself included).</summary>
-    private long CountTables(int table, int level)
+    /// <summary>Throws the first finding of <see cref="Check"/> (the frames are not checked).</summary>
+    internal void Validate()
     {
-        long n = 1;
-        if (level == PteLevel)
-        {
-            return n;
-        }
+        var found = new List<VmViolation>();
+        Check(found);
+        ValidateMachine.ThrowIfAny(found);
+    }
+
+    /// <summary>
+    /// One table of the walk, depth first: counts it, checks each entry of the user half that
+    /// maps a page (a PTE, or a huge PMD), adds the mapped pages to rss and descends into the
+    /// tables below; above TASK_SIZE (PAE's kernel PMD) it only counts tables (countOnly). Reads
+    /// the entries straight from the table's block, once each.
+    /// </summary>
+    private void WalkTable(int table, int level, ulong baseVa, bool countOnly, Span<long> rss, Span<long> perLevel, List<VmViolation> found, FrameUse? use)
+    {
+        perLevel[level]++;
+        use?.AddTable(table);
         int entries = 1 << G.Bits[level];
+        int shift = G.Shift(level);
+        Span<ulong> wide = Tables.Wide ? Tables.Entries64(table) : default;
         for (int i = 0; i < entries; i++)
         {
-            ulong e = Tables.Get(table, i);
-            if (!IsNone(e) && !(IsLeaf(e) && G.LeafAllowed(level)))
+            ulong va = baseVa + ((ulong)i << shift);
+            ulong e = Tables.Wide ? wide[i] : Tables.Get(table, i);
+            if (IsNone(e))
             {
-                n += CountTables((int)EntryPfn(e), level + 1);
+                continue;
+            }
+            bool user = !countOnly && va < Mm.TaskSize;
+            if (!user && (level == PteLevel || (IsLeaf(e) && G.LeafAllowed(level))))
+            {
+                continue;
+            }
+            if (level == PteLevel)
+            {
+                CheckPte(va, e, rss, found, use);
+            }
+            else if (level == PmdLevel && IsHugePmd(e))
+            {
+                CheckHugePmd(va, e, rss, found, use);
+            }
+            else if (!(IsLeaf(e) && G.LeafAllowed(level)))
+            {
+                WalkTable((int)EntryPfn(e), level + 1, va, !user, rss, perLevel, found, use);
+                if (Tables.Wide)
+                {
+                    wide = Tables.Entries64(table);
+                }
             }
         }
-        return n;
     }
 
-    private void CheckEntry(ulong addr, ulong e, bool huge)
+    private void CheckPte(ulong va, ulong pte, Span<long> rss, List<VmViolation> found, FrameUse? use)
+    {
+        CheckEntry(va, pte, huge: false, found);
+        if ((pte & Special) != 0)
+        {
+            return;
+        }
+        int pfn = (int)EntryPfn(pte);
+        if ((uint)pfn >= (uint)Phys.TotalFrames)
+        {
+            found.Add(new(VmInvariant.PteNotAllowed, $"mm {ValidateMm.Name(Mm)}: entry {pte:x} at {va:x} maps pfn {pfn} beyond max_pfn {Phys.TotalFrames}"));
+            return;
+        }
+        rss[(int)CounterOf(pfn)]++;
+        use?.AddPteMap(pfn);
+    }
+
+    private void CheckHugePmd(ulong haddr, ulong pmd, Span<long> rss, List<VmViolation> found, FrameUse? use)
+    {
+        CheckEntry(haddr, pmd, huge: true, found);
+        if (!_deposits.ContainsKey(haddr))
+        {
+            found.Add(new(VmInvariant.HugePmdDeposit, $"mm {ValidateMm.Name(Mm)}: huge pmd {pmd:x} at {haddr:x} without a deposited table"));
+        }
+        if ((pmd & Special) == 0)
+        {
+            rss[(int)MmCounter.AnonPages] += HpageNr;
+            use?.AddPmdMap((int)EntryPfn(pmd));
+        }
+    }
+
+    /// <summary>
+    /// mm_pgtables_bytes() (VmPTE) and nr_ptes against the tables reachable from the root plus
+    /// the deposited PTE tables of huge PMDs.
+    /// </summary>
+    private void CheckTableCounts(Span<long> perLevel, List<VmViolation> found, FrameUse? use)
+    {
+        long tables = 0;
+        foreach (long n in perLevel)
+        {
+            tables += n;
+        }
+        foreach (int t in _deposits.Values)
+        {
+            use?.AddTable(t);
+        }
+        if (tables + _deposits.Count != Tables.TableFrames)
+        {
+            found.Add(new(VmInvariant.PgtableCount, $"mm {ValidateMm.Name(Mm)}: {Tables.TableFrames} table frames counted, {tables} reachable and {_deposits.Count} deposited"));
+        }
+        if (G.Levels > 1 && perLevel[PteLevel] + _deposits.Count != Tables.NrPtes)
+        {
+            found.Add(new(VmInvariant.PgtableCount, $"mm {ValidateMm.Name(Mm)}: nr_ptes {Tables.NrPtes} but {perLevel[PteLevel]} PTE tables reachable and {_deposits.Count} deposited"));
+        }
+    }
+
+    private void CheckEntry(ulong addr, ulong e, bool huge, List<VmViolation> found)
     {
         Vma? vma = Mm.Vmas.Lookup(addr);
         ulong last = addr + (huge ? PmdSpan : Page.Size) - 1;
         if (vma is null || last >= vma.End)
         {
-            throw new ModelBugException($"validate: entry {e:x} at {addr:x} outside any VMA");
+            found.Add(new(VmInvariant.PteOutsideVma, $"{Where(addr, e)} outside any VMA"));
+            return;
         }
         VmFlags f = vma.Flags;
         if (IsWrite(e) && (f & VmFlags.Write) == 0)
         {
-            throw new ModelBugException($"validate: writable entry at {addr:x} in {vma}");
+            found.Add(new(VmInvariant.PteNotAllowed, $"{Where(addr, e)} is writable in {vma} without VM_WRITE"));
         }
         if ((e & Present) != 0 && (f & (VmFlags.Read | VmFlags.Write | VmFlags.Exec)) == 0)
         {
-            throw new ModelBugException($"validate: present entry at {addr:x} in PROT_NONE {vma}");
+            found.Add(new(VmInvariant.PteNotAllowed, $"{Where(addr, e)} is present in PROT_NONE {vma}"));
         }
         if (G.HasNx && (e & Present) != 0 && (e & Nx) == 0 && (f & VmFlags.Exec) == 0)
         {
-            throw new ModelBugException($"validate: executable entry at {addr:x} in {vma}");
+            found.Add(new(VmInvariant.PteNotAllowed, $"{Where(addr, e)} is executable in {vma} without VM_EXEC"));
         }
         if (IsWrite(e) && (e & Special) != 0)
         {
-            throw new ModelBugException($"validate: the zero page is writable at {addr:x}");
+            found.Add(new(VmInvariant.PteNotAllowed, $"{Where(addr, e)}: the zero page is writable"));
         }
         if (IsWrite(e) && (f & VmFlags.Shared) == 0 && (e & Special) == 0)
         {
-            CheckExclusive(addr, (int)EntryPfn(e), huge);
+            CheckExclusive(addr, (int)EntryPfn(e), huge, found);
         }
     }
+
+    /// <summary>The mm, entry and address for a message (formatted only when something is found).</summary>
+    private string Where(ulong addr, ulong e) => $"mm {ValidateMm.Name(Mm)}: entry {e:x} at {addr:x}";
 
     /// <summary>
     /// The copy-on-write invariant: a writable entry of a private mapping maps an anonymous
     /// page nobody else maps (else another process would see this one's writes).
     /// </summary>
-    private void CheckExclusive(ulong addr, int pfn, bool huge)
+    private void CheckExclusive(ulong addr, int pfn, bool huge, List<VmViolation> found)
     {
         int head = Machine.FolioHead(pfn);
         ref PageFrame f = ref Phys.Frame(pfn);
@@ -157,62 +200,15 @@ public sealed partial class MmPaging
         }
         if ((Phys.Frame(head).Flags & PageFlags.Anon) == 0 || maps != 1 || (f.Flags & PageFlags.AnonExclusive) == 0)
         {
-            throw new ModelBugException($"validate: writable private entry at {addr:x} maps pfn {pfn} mapped {maps} times, flags {Phys.Frame(head).Flags}");
+            found.Add(new(VmInvariant.CowShared, $"mm {ValidateMm.Name(Mm)}: writable private entry at {addr:x} maps pfn {pfn}: expected an exclusive anonymous page mapped once, found mapped {maps} times, flags {Phys.Frame(head).Flags}"));
         }
     }
 
-    /// <summary>
-    /// The machine-wide check over every live mm: each frame's mapcount equals the entries
-    /// mapping it, and its refcount the references those entries and the page cache (or the
-    /// machine, for vDSO frames) hold; an order-9 folio's entire mapcount equals its PMD maps.
-    /// </summary>
+    /// <summary>The machine-wide check over the given mms (<see cref="ValidateMachine.CheckFrames"/>); throws on the first finding.</summary>
     public static void ValidateFrames(PagingMachine machine, IEnumerable<MmStruct> mms)
     {
-        var refs = new Dictionary<int, int>();
-        foreach (MmStruct mm in mms)
-        {
-            mm.Paging?.Validate(refs);
-        }
-        PhysMem phys = machine.Phys;
-        for (int pfn = 0; pfn < phys.TotalFrames; pfn++)
-        {
-            ref PageFrame f = ref phys.Frame(pfn);
-            if (f.IsBuddy || f.RefCount == 0 && f.MapCount == -1)
-            {
-                continue;
-            }
-            int maps = refs.GetValueOrDefault(pfn);
-            if (f.MappedCount != maps && (f.Flags & PageFlags.PageTable) == 0)
-            {
-                throw new ModelBugException($"validate: pfn {pfn} mapcount {f.MappedCount} but {maps} entries map it");
-            }
-            if (f.RefCount == 0 || (f.Flags & (PageFlags.PageTable | PageFlags.Reserved | PageFlags.Slab)) != 0 || pfn == machine.HugeZeroPfn)
-            {
-                continue;
-            }
-            int expected;
-            if (machine.IsLarge(pfn))
-            {
-                int entire = refs.GetValueOrDefault(-pfn - 1);
-                if (machine.EntireMapcount(pfn) + 1 != entire)
-                {
-                    throw new ModelBugException($"validate: folio {pfn} entire mapcount {machine.EntireMapcount(pfn) + 1} but {entire} PMDs map it");
-                }
-                expected = entire;
-                for (int i = 0; i < HpageNr; i++)
-                {
-                    expected += refs.GetValueOrDefault(pfn + i);
-                }
-            }
-            else
-            {
-                bool held = (f.Flags & PageFlags.Anon) == 0;
-                expected = maps + (held ? 1 : 0);
-            }
-            if (f.RefCount != expected)
-            {
-                throw new ModelBugException($"validate: pfn {pfn} refcount {f.RefCount}, expected {expected}");
-            }
-        }
+        var found = new List<VmViolation>();
+        ValidateMachine.CheckFrames(machine, mms, found);
+        ValidateMachine.ThrowIfAny(found);
     }
 }

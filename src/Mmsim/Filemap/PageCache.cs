@@ -140,6 +140,19 @@ public sealed class PageCache
         return freed;
     }
 
+    /// <summary>Every cached page as (the owner id its frames carry, page index, pfn), for the validator.</summary>
+    internal IEnumerable<(int Owner, ulong Index, int Pfn)> Pages()
+    {
+        foreach (KeyValuePair<Inode, Dictionary<ulong, int>> kv in _mappings)
+        {
+            int id = _ids[kv.Key];
+            foreach (KeyValuePair<ulong, int> p in kv.Value)
+            {
+                yield return (id, p.Key, p.Value);
+            }
+        }
+    }
+
     /// <summary>Writes back dirty pages (clears PG_dirty), as sync would.</summary>
     public void Sync()
     {

@@ -156,41 +156,16 @@ public sealed partial class MmStruct
     /// <summary>Pages charged to this mm for VM_ACCOUNT areas (its share of vm_committed_as).</summary>
     public ulong CommittedPages { get; internal set; }
 
-    /// <summary>validate_mm(): the tree, the list, map_count and the counters agree with a scan.</summary>
+    /// <summary>
+    /// validate_mm(): the tree, the list, map_count and the counters agree with a scan, and the
+    /// page tables with the VMAs and the RSS counters (<see cref="DebugVm.ValidateMm.Check"/>,
+    /// <see cref="Fault.MmPaging.Check"/>). Throws <see cref="ModelBugException"/> naming every violation.
+    /// </summary>
     public void Validate()
     {
-        Vmas.ValidateStructure();
-        ulong total = 0;
-        ulong locked = 0;
-        Vma? prev = null;
-        foreach (Vma v in Vmas)
-        {
-            if (!Page.IsAligned(v.Start) || !Page.IsAligned(v.End) || v.End > TaskSize)
-            {
-                throw new ModelBugException($"validate_mm: bad range {v}");
-            }
-            // brk() never merges the heap with the area ending at start_brk (do_brk_flags() is given
-            // vma_prev_limit(start_brk)): a bss and a heap that touch stay apart, as in the kernel.
-            bool brkBoundary = v.Start == StartBrk && Brk > StartBrk;
-            if (prev is not null && prev.End == v.Start && !ForkUnlockedNeighbours && !brkBoundary && VmaMerge.WouldMerge(prev, v))
-            {
-                throw new ModelBugException($"validate_mm: unmerged neighbours {prev} and {v}");
-            }
-            total += v.Pages;
-            if ((v.Flags & VmFlags.Locked) != 0)
-            {
-                locked += v.Pages;
-            }
-            prev = v;
-        }
-        if (total != TotalVm)
-        {
-            throw new ModelBugException($"validate_mm: total_vm {TotalVm} but VMAs hold {total} pages");
-        }
-        if (locked != LockedVm)
-        {
-            throw new ModelBugException($"validate_mm: locked_vm {LockedVm} but locked VMAs hold {locked} pages");
-        }
-        Paging?.Validate();
+        var found = new List<DebugVm.VmViolation>();
+        DebugVm.ValidateMm.Check(this, found);
+        Paging?.Check(found);
+        DebugVm.ValidateMachine.ThrowIfAny(found);
     }
 }

@@ -30,9 +30,13 @@ public sealed partial class MmStruct
         }
         Vma? vma = Vmas.Lookup(start)!;
         Vma? prev = start > vma.Start ? vma : vma.Prev;
-        ulong cur = start;
         while (vma is not null && vma.Start < end)
         {
+            // Each VMA's part of the range is taken afresh from the VMA itself, as 6.18.y's
+            // mseal_apply() does since "mm/mseal: update VMA end correctly on merge": after a
+            // VMA merged with an already sealed next one, the next VMA starts above the end of
+            // the part just sealed, and must still merge with the result.
+            ulong cur = vma.Start > start ? vma.Start : start;
             ulong e = vma.End < end ? vma.End : end;
             if ((vma.Flags & VmFlags.Sealed) == 0)
             {
@@ -45,7 +49,6 @@ public sealed partial class MmStruct
                 vma = target;
             }
             prev = vma;
-            cur = e;
             vma = vma.Next;
         }
         return 0;

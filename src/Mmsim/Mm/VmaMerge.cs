@@ -35,12 +35,13 @@ internal static class VmaMerge
 {
     /// <summary>
     /// Whether two adjacent VMAs are compatible enough that the kernel would have merged them
-    /// (same flags but soft-dirty, file, name, contiguous offset, compatible anon_vma, not special).
-    /// Used by the invariant check.
+    /// (same flags but soft-dirty, file, name, contiguous offset, compatible anon_vma, not special,
+    /// and one of the two may vanish in the merge: can_merge_remove_vma()). Used by the invariant check.
     /// </summary>
     public static bool WouldMerge(Vma prev, Vma next)
     {
-        if (prev.End != next.Start || ((prev.Flags | next.Flags) & VmFlags.Special) != 0)
+        if (prev.End != next.Start || ((prev.Flags | next.Flags) & VmFlags.Special) != 0
+            || (!CanMergeRemove(prev) && !CanMergeRemove(next)))
         {
             return false;
         }

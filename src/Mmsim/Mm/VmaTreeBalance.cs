@@ -176,57 +176,86 @@ public sealed partial class VmaTree
         }
     }
 
-    /// <summary>Checks the AVL shape, parent links, augmentation, order and list; throws on a bug.</summary>
-    internal void ValidateStructure()
+    /// <summary>
+    /// Checks the AVL shape, parent links, hole augmentation and order, and that the tree and the
+    /// address-ordered list hold the same VMAs in the same order; adds what is broken to found.
+    /// </summary>
+    internal void CheckStructure(List<DebugVm.VmViolation> found)
     {
-        int counted = CheckSubtree(_root, null, out _);
-        if (counted != Count)
+        var inOrder = new List<Vma>(Count);
+        CheckSubtree(_root, null, out _, inOrder, found);
+        if (inOrder.Count != Count)
         {
-            throw new ModelBugException($"VmaTree: {counted} nodes in the tree, Count says {Count}");
+            Broken(found, $"{inOrder.Count} nodes in the tree, Count says {Count}");
         }
         int listed = 0;
         Vma? prev = null;
-        for (Vma? v = _first; v is not null; v = v.NextLink)
+        for (Vma? v = _first; v is not null && listed <= Count; v = v.NextLink)
         {
-            if (v.PrevLink != prev || (prev is not null && prev.EndField > v.StartField) || v.StartField >= v.EndField)
+            if (v.PrevLink != prev)
             {
-                throw new ModelBugException($"VmaTree: list broken or overlapping at {v}");
+                Broken(found, $"list: prev link of {v} is {v.PrevLink?.ToString() ?? "null"}, expected {prev?.ToString() ?? "null"}");
             }
             if (v.GapBelow != v.StartField - (prev is null ? 0 : prev.EndField))
             {
-                throw new ModelBugException($"VmaTree: stale hole below {v}");
+                Broken(found, $"stale hole below {v}: {v.GapBelow:x}, expected {v.StartField - (prev is null ? 0 : prev.EndField):x}");
+            }
+            if (listed < inOrder.Count && inOrder[listed] != v)
+            {
+                Broken(found, $"list entry {listed} is {v} but the tree's is {inOrder[listed]}");
             }
             prev = v;
             listed++;
         }
         if (listed != Count || _last != prev)
         {
-            throw new ModelBugException($"VmaTree: {listed} VMAs in the list, Count says {Count}");
+            Broken(found, $"{listed} VMAs in the list (last {prev?.ToString() ?? "null"}), Count says {Count} (last {_last?.ToString() ?? "null"})");
         }
     }
 
-    private static int CheckSubtree(Vma? n, Vma? parent, out int height)
+    /// <summary>Throws the first of <see cref="CheckStructure"/>'s findings.</summary>
+    internal void ValidateStructure()
+    {
+        var found = new List<DebugVm.VmViolation>();
+        CheckStructure(found);
+        if (found.Count > 0)
+        {
+            throw new ModelBugException(found[0].Message);
+        }
+    }
+
+    private static void Broken(List<DebugVm.VmViolation> found, string what)
+    {
+        found.Add(new DebugVm.VmViolation(DebugVm.VmInvariant.VmaTree, "VmaTree: " + what));
+    }
+
+    private static void CheckSubtree(Vma? n, Vma? parent, out int height, List<Vma> inOrder, List<DebugVm.VmViolation> found)
     {
         if (n is null)
         {
             height = 0;
-            return 0;
+            return;
         }
         if (n.Parent != parent)
         {
-            throw new ModelBugException($"VmaTree: bad parent link at {n}");
+            Broken(found, $"bad parent link at {n}");
         }
-        int count = CheckSubtree(n.Left, n, out int hl) + CheckSubtree(n.Right, n, out int hr) + 1;
+        CheckSubtree(n.Left, n, out int hl, inOrder, found);
+        inOrder.Add(n);
+        CheckSubtree(n.Right, n, out int hr, inOrder, found);
         height = Math.Max(hl, hr) + 1;
         ulong expectGap = Math.Max(n.GapBelow, Math.Max(MaxGapOf(n.Left), MaxGapOf(n.Right)));
-        if (height != n.Height || Math.Abs(hl - hr) > 1 || expectGap != n.MaxGap)
+        if (height != n.Height || Math.Abs(hl - hr) > 1)
         {
-            throw new ModelBugException($"VmaTree: unbalanced or stale augmentation at {n}");
+            Broken(found, $"unbalanced at {n}: height {n.Height}, subtrees {hl} and {hr}");
+        }
+        if (expectGap != n.MaxGap)
+        {
+            Broken(found, $"stale augmentation at {n}: max gap {n.MaxGap:x}, expected {expectGap:x}");
         }
         if ((n.Left is not null && n.Left.StartField >= n.StartField) || (n.Right is not null && n.Right.StartField <= n.StartField))
         {
-            throw new ModelBugException($"VmaTree: order broken at {n}");
+            Broken(found, $"order broken at {n}");
         }
-        return count;
     }
 }

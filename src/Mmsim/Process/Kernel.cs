@@ -100,7 +100,7 @@ public sealed partial class Kernel
     }
 
     /// <summary>The distinct address spaces of the tasks that have not exited.</summary>
-    private List<MmStruct> LiveMms()
+    internal List<MmStruct> LiveMms()
     {
         var live = new List<MmStruct>();
         foreach (Task t in _tasks.Values)
@@ -225,20 +225,13 @@ public sealed partial class Kernel
     }
 
     /// <summary>
-    /// Checks every live mm (<see cref="MmStruct.Validate"/>, which covers its page tables) and
-    /// the frames: each mapcount and refcount agrees with the entries mapping the frame.
+    /// Checks the whole machine (<see cref="DebugVm.ValidateMachine.Check"/>: every live mm's VMAs,
+    /// counters and page tables, every frame's counts, the buddy lists) and the CPUs; throws
+    /// <see cref="ModelBugException"/> naming the violations found.
     /// </summary>
     public void Validate()
     {
-        List<MmStruct> live = LiveMms();
-        foreach (MmStruct mm in live)
-        {
-            mm.Validate();
-        }
-        if (Paging is not null)
-        {
-            MmPaging.ValidateFrames(Paging, live);
-        }
+        DebugVm.ValidateMachine.ThrowIfAny(DebugVm.ValidateMachine.Check(this));
         ValidateCpus();
     }
 
