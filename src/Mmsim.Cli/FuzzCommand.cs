@@ -9,7 +9,7 @@ namespace Mmsim.Cli;
 internal static class FuzzCommand
 {
     public const string Help = """
-        Usage: mmsim fuzz strace|elf|options [--count N] [--seed S] [--corpus DIR] [--save DIR]
+        Usage: mmsim fuzz strace|elf|scenario|options [--count N] [--seed S] [--corpus DIR] [--save DIR]
                                              [--slow-ms MS] [--ram GIB]
 
         Feeds one of mmsim's readers with mutated real inputs, in this process, and checks that
@@ -24,6 +24,9 @@ internal static class FuzzCommand
                    replaced by boundary values (0, -1, 2^47, 2^64, overlong); random bytes
           elf      an ELF executable, mutated (headers, program headers, sizes, offsets, random
                    bytes) and exec'd by a small replayed log (execve, then exit_group)
+          scenario scenarios (mmsim run's language): statements and calls mutated, run on a fresh
+                   machine each (corpus: the *.scn under --corpus DIR, by default a built-in
+                   scenario using most statements)
           options  command lines: the commands' real options in random order with good, missing
                    and malformed values, and random tokens (benchmarks are only parsed)
 
@@ -58,7 +61,7 @@ internal static class FuzzCommand
         }
         if (args.Length == 0)
         {
-            throw new UsageException("fuzz: missing TARGET (strace, elf or options; mmsim fuzz --help)");
+            throw new UsageException("fuzz: missing TARGET (strace, elf, scenario or options; mmsim fuzz --help)");
         }
         string target = args[0];
         long count = 1000;
@@ -251,6 +254,22 @@ internal static class FuzzCommand
                     """;
                 return new ElfTarget(exes, Encoding.UTF8.GetBytes(log), Exe, host, ram);
             }
+            case "scenario":
+            {
+                List<byte[]> scenarios = [];
+                if (corpus is not null)
+                {
+                    foreach (string f in Directory.EnumerateFiles(corpus, "*.scn", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                    {
+                        scenarios.Add(File.ReadAllBytes(f));
+                    }
+                }
+                if (scenarios.Count == 0)
+                {
+                    scenarios.Add(Encoding.UTF8.GetBytes(DefaultScenario));
+                }
+                return new ScenarioTarget(scenarios, host, ram, corpus ?? scratch);
+            }
             case "options":
             {
                 string trace = Path.Combine(scratch, "trace.log");
@@ -263,9 +282,37 @@ internal static class FuzzCommand
                 return new OptionsTarget(trace, scratch);
             }
             default:
-                throw new UsageException($"fuzz: unknown target '{name}' (strace, elf or options)");
+                throw new UsageException($"fuzz: unknown target '{name}' (strace, elf, scenario or options)");
         }
     }
+
+    /// <summary>The scenario corpus without --corpus: most statements of the language once.</summary>
+    private const string DefaultScenario = """
+        # five pages, three written; a fork; a thread; a kernel thread
+        process demo
+        $a = mmap(NULL, 5*4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)
+        write $a 3*4096
+        show touched
+        mprotect($a + 4096, 4096, PROT_READ) = 0
+        fork child
+        in child
+        write $a
+        read $a + 2*4096
+        in demo
+        thread worker
+        kthread kw
+        schedule kw on cpu 1
+        explain $a write
+        show /proc/self/maps
+        show /proc/self/pagemap $a 5*4K
+        pmap demo -x
+        munmap($a, 5*4096) = 0
+        $h = brk(NULL)
+        brk($h + 8192)
+        write $h 8192
+        exit child
+        show mm
+        """;
 
     private static byte[] EmbeddedSleepLog()
     {

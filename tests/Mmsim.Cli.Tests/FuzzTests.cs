@@ -77,6 +77,16 @@ public sealed class FuzzTests
     }
 
     [Fact]
+    public void ScenarioLanguageSurvivesMutatedScenarios()
+    {
+        string examples = Path.Combine(FixturesDir, "..", "..", "examples");
+        FuzzTarget t = FuzzCommand.MakeTarget("scenario", examples, examples, Mmsim.Phys.PhysMemConfig.OfSize(1UL << 30));
+        (int status, string output) = Fuzz(t, 300, seed: 2);
+        Assert.True(status == 0, output);
+        Assert.Contains(" 0 failed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CommandLineSurvivesMutatedOptions()
     {
         string scratch = Scratch();

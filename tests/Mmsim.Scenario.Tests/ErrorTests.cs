@@ -34,6 +34,7 @@ public sealed class ErrorTests
     [InlineData("process p layout {\n text 8K\n", 1, "'{' is never closed")]
     [InlineData("process p layout { text 8Q }", 1, "text: bad number")]
     [InlineData("process p layout { heap -4K }", 1, "heap: size -4096 out of range")]
+    [InlineData("process p layout { text 443G }", 1, "text: size 475667628032 out of range (0 to 256M)")]
     [InlineData("process p\nprocess p", 2, "the name 'p' is already taken")]
     [InlineData("process p replay", 1, "expected 'process NAME replay FILE'")]
     [InlineData("process p\nprocess q replay /no/such/trace.log", 2, "replay: /no/such/trace.log: no such file")]

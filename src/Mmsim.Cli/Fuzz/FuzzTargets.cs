@@ -288,3 +288,53 @@ internal sealed class OptionsTarget : FuzzTarget
         return Encoding.UTF8.GetBytes(string.Join('\n', args) + "\n");
     }
 }
+
+/// <summary>
+/// The scenario language (<c>mmsim run</c>): a mutated scenario parsed and run on a fresh
+/// machine, as <see cref="RunCommand"/> does (a <see cref="Mmsim.Scenario.ScenarioException"/>
+/// is its exit 2 with FILE:LINE).
+/// </summary>
+internal sealed class ScenarioTarget : FuzzTarget
+{
+    private readonly List<byte[]> _corpus;
+    private readonly IHostFiles _host;
+    private readonly Mmsim.Phys.PhysMemConfig _ram;
+    private readonly string _baseDirectory;
+
+    public ScenarioTarget(List<byte[]> corpus, IHostFiles host, Mmsim.Phys.PhysMemConfig ram, string baseDirectory)
+    {
+        _corpus = corpus;
+        _host = host;
+        _ram = ram;
+        _baseDirectory = baseDirectory;
+    }
+
+    public override string Name => "scenario";
+
+    public override IReadOnlyList<byte[]> Corpus => _corpus;
+
+    public override bool IsText => true;
+
+    public override FuzzOutcome Run(byte[] input)
+    {
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(input);
+        }
+        catch (DecoderFallbackException)
+        {
+            return new FuzzOutcome(FuzzVerdict.Rejected, "not UTF-8");   // RunCommand reads text; File.ReadAllText replaces bad bytes
+        }
+        try
+        {
+            Mmsim.Scenario.ScenarioRun run = Mmsim.Scenario.ScenarioRun.Execute(text, "fuzz.scn", _host, TextWriter.Null, ram: _ram,
+                baseDirectory: _baseDirectory);
+            return new FuzzOutcome(FuzzVerdict.Accepted, run.Divergences.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Mmsim.Scenario.ScenarioException e)
+        {
+            return Judge(2, Program.ErrorLine(e.Message) + "\n", needsLine: true);
+        }
+    }
+}

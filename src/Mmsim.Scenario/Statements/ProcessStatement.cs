@@ -146,16 +146,18 @@ public sealed partial class ProcessStatement : Statement
 
     private void RunLayout(ScenarioRun run, int pid)
     {
-        ulong Size(string key)
+        ulong Size(string key, long max, string maxText)
         {
             long v = _layout!.TryGetValue(key, out string? e) ? run.Eval(this, e) : 0;
-            return v is >= 0 and <= 1L << 40 ? (ulong)v : throw run.Error(this, $"{key}: size {v} out of range (0 to 1T)");
+            return v >= 0 && v <= max ? (ulong)v : throw run.Error(this, $"{key}: size {v} out of range (0 to {maxText})");
         }
-        ulong text = Size("text");
-        ulong data = Size("data");
-        ulong bss = Size("bss");
-        ulong heap = Size("heap");
-        ulong stack = Size("stack");
+        // text and data are file contents the ELF image built for the layout holds, byte for
+        // byte: at most 256M each (bss, heap and stack take no file space).
+        ulong text = Size("text", 256L << 20, "256M");
+        ulong data = Size("data", 256L << 20, "256M");
+        ulong bss = Size("bss", 1L << 40, "1T");
+        ulong heap = Size("heap", 1L << 40, "1T");
+        ulong stack = Size("stack", 1L << 40, "1T");
         string path = "/scenario/" + _name;
         run.AddProgram(path, LayoutElf.Build(text, data, bss));
         Exec(run, pid, path, [_name]);
