@@ -13,6 +13,8 @@ internal static class Program
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
                                           this kernel
+          mmsim difftest [options]        run random memory-syscall programs on this kernel and
+                                          on the model; shrink and save each disagreement
           mmsim help [COMMAND]            this text, or a command's options (also: COMMAND --help)
 
         Record a log the model can replay exactly:
@@ -51,6 +53,7 @@ internal static class Program
             "replay" => ReplayCommand.Run(args[1..], stdout, stderr),
             "demo" => DemoCommand.Run(args[1..], stdout, stderr),
             "bench" => BenchCommand.Run(args[1..], stdout, stderr),
+            "difftest" => DifftestCommand.Run(args[1..], stdout, stderr),
             _ => throw new UsageException($"unknown command '{args[0]}' (try: mmsim help)"),
         };
     }
@@ -67,8 +70,9 @@ internal static class Program
             "replay" => ReplayCommand.Help,
             "demo" => DemoCommand.Help,
             "bench" => BenchCommand.Help,
+            "difftest" => DifftestCommand.Help,
             "help" => Usage,
-            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, bench)"),
+            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, bench, difftest)"),
         };
         stdout.WriteLine(text);
         return 0;
