@@ -251,7 +251,9 @@ public sealed partial class MmStruct
                 }
                 break;
             case Madv.GuardInstall or Madv.GuardRemove:
-                if ((vma.Flags & (VmFlags.Special | VmFlags.HugeTlb | VmFlags.Shared | VmFlags.MixedMap)) != 0
+                // is_valid_guard_vma(): any mapping but VM_SPECIAL and hugetlb ones (file-backed,
+                // shared and read-only ones too); an install also refuses VM_LOCKED.
+                if ((vma.Flags & (VmFlags.Special | VmFlags.HugeTlb | VmFlags.MixedMap)) != 0
                     || (advice == Madv.GuardInstall && (vma.Flags & VmFlags.Locked) != 0))
                 {
                     return -Errno.EINVAL;
