@@ -52,9 +52,22 @@ internal static class DifftestCheck
             string what = d.Detail.Length > 0 ? d.Detail : $"kernel {Show(d.Recorded)}, model {Show(d.Model)}";
             problems.Add($"line {d.Line}: pid {d.Pid} {d.Call}: {what}");
         }
-        if (replayer.FaultsInferred > 0)
+        List<(ulong Start, ulong End)> probed = StartupProbes(trace);
+        foreach (ProcSnapshot snap in replayer.Snapshots.Values)
         {
-            problems.Add($"mincore showed {replayer.FaultsInferred} resident page(s) the model had not faulted in (the runner touches nothing)");
+            int unexplained = 0;
+            ulong first = 0;
+            foreach (ulong page in snap.InferredPages)
+            {
+                if (!probed.Exists(r => page >= r.Start && page < r.End))
+                {
+                    first = unexplained++ == 0 ? page : first;
+                }
+            }
+            if (unexplained > 0)
+            {
+                problems.Add($"mincore showed {unexplained} resident page(s) from 0x{first:x} in pid {snap.Pid} the model had not faulted in (the runner touches nothing)");
+            }
         }
         foreach (KeyValuePair<int, string> real in realMaps)
         {
@@ -74,6 +87,34 @@ internal static class DifftestCheck
             problems.Add("the runner printed no maps (it did not reach its end)");
         }
         return problems;
+    }
+
+    /// <summary>
+    /// The ranges of the runner's own mincore probes before it reads its program (its startup
+    /// areas, written by ld.so and libc): the only places a replay may infer touches.
+    /// </summary>
+    private static List<(ulong Start, ulong End)> StartupProbes(string trace)
+    {
+        var ranges = new List<(ulong, ulong)>();
+        foreach (string line in File.ReadLines(trace))
+        {
+            if (line.Contains(" read(0, ", StringComparison.Ordinal))
+            {
+                break;
+            }
+            int at = line.IndexOf(" mincore(0x", StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+            string[] f = line[(at + 11)..].Split(", ", 3);
+            if (f.Length == 3 && ulong.TryParse(f[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong start)
+                && ulong.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out ulong len))
+            {
+                ranges.Add((start, start + len));
+            }
+        }
+        return ranges;
     }
 
     /// <summary>Maps lines with the [stack] start masked (grown by the runner's own faults) and the device and inode of the runner's files.</summary>

@@ -426,10 +426,38 @@ static void open_files(const char *dir)
 	fds[4] = (int)sys6(SYS_openat, AT_FDCWD, (long)path, O_RDONLY, 0, 0, 0);
 }
 
+/*
+ * Before anything else: a mincore probe of every private writable anonymous area the process
+ * starts with (the program's bss, ld.so's and libc's areas, the stack). ld.so and libc wrote
+ * them, so they have anon_vmas, which decide merges with mappings placed next to them and in a
+ * forked child; the probe's vector is how a replay learns of those writes.
+ */
+static void probe_start(void)
+{
+	read_maps();
+	const char *p = text;
+	while (*p) {
+		unsigned long lo = hex(&p);
+		p++;
+		unsigned long hi = hex(&p);
+		const char *eol = p;
+		while (*eol && *eol != '\n')
+			eol++;
+		const char *s = eol;
+		while (s > p && s[-1] != ' ')
+			s--;
+		if (hi <= TASK_TOP && strncmp(p, " rw-p", 5) == 0 && (s == eol || *s == '[' || s[-2] == ' ')
+		    && (hi - lo) / PAGE <= sizeof(vec) && strncmp(p + 6, "00000000 00:00 0", 16) == 0)
+			sys6(SYS_mincore, (long)lo, (long)(hi - lo), (long)vec, 0, 0, 0);
+		p = *eol ? eol + 1 : eol;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2)
 		die("usage: difftest_runner DIR < PROGRAM");
+	probe_start();
 	long n = 0;
 	for (;;) {
 		long r = sys6(SYS_read, 0, (long)(input + n), (long)(sizeof(input) - 1 - (unsigned long)n), 0, 0, 0);
