@@ -276,6 +276,12 @@ public sealed partial class MmStruct
                 {
                     return -Errno.EINVAL;
                 }
+                if (advice == Madv.GuardInstall && vma.IsAnonymous)
+                {
+                    // madvise_guard_install(): page tables with markers in an anonymous VMA
+                    // need its anon_vma (fork copies them), which then decides merges.
+                    AnonVmaPrepare(vma);
+                }
                 break;
             case Madv.HwPoison or Madv.SoftOffline:
                 return -Errno.EPERM;
