@@ -58,7 +58,11 @@ public sealed partial class MmStruct
             // The moved pages stay charged to the new VMA: unmapping the old range must not uncharge them.
             CommittedPages += Page.Pages(oldLen);
         }
-        DoMunmap(oldAddr, oldAddr + oldLen);
+        if (oldLen > 0)
+        {
+            // Nothing to unmap when old_len is 0 (a shared mapping duplicated): the source stays whole.
+            DoMunmap(oldAddr, oldAddr + oldLen);
+        }
         if ((vmFlags & VmFlags.Locked) != 0)
         {
             LockedVm += Page.Pages(newLen);
