@@ -282,7 +282,17 @@ public sealed partial class MmStruct
                     // need its anon_vma (fork copies them), which then decides merges.
                     AnonVmaPrepare(vma);
                 }
-                break;
+                OnAdvise?.Invoke(vma, start, end, advice);
+                Paging?.Advise(vma, start, end, advice);
+                if (advice == Madv.GuardInstall)
+                {
+                    InstallGuards(start, end);
+                }
+                else
+                {
+                    RemoveGuards(start, end);
+                }
+                return 0;
             case Madv.HwPoison or Madv.SoftOffline:
                 return -Errno.EPERM;
         }

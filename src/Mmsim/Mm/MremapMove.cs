@@ -28,6 +28,7 @@ public sealed partial class MmStruct
         Vma newVma = CopyVma(vma, newAddr, newLen, newPgoff);
         OnMoveRange?.Invoke(vma, oldAddr, newVma, newAddr, Math.Min(oldLen, newLen));
         Paging?.MovePageTables(oldAddr, newAddr, Math.Min(oldLen, newLen));
+        MoveGuards(oldAddr, newAddr, Math.Min(oldLen, newLen));
         StatAccount(vmFlags, (long)Page.Pages(newLen));
         if (dontUnmap)
         {

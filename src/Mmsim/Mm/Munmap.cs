@@ -121,6 +121,10 @@ public sealed partial class MmStruct
         ulong pages = v.Pages;
         OnUnmapRange?.Invoke(v, v.Start, v.End);
         Paging?.UnmapVma(v);
+        if (HasGuards)
+        {
+            RemoveGuards(v.Start, v.End);
+        }
         Vmas.Remove(v);
         StatAccount(v.Flags, -(long)pages);
         if ((v.Flags & VmFlags.Locked) != 0)

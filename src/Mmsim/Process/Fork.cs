@@ -41,6 +41,10 @@ public static class Fork
                 dst.AnonVmaChainShared = true;
             }
             mm.Vmas.InsertAfter(prev, dst);
+            if (src.AnonVma is not null && (src.Flags & VmFlags.WipeOnFork) == 0)
+            {
+                mm.CopyGuardsFrom(parent, src.Start, src.End);
+            }
             if (paging is not null && MmPaging.NeedsCopy(src) && !paging.CopyPageRange(dst, parent.Paging!, src))
             {
                 throw new ModelBugException("dup_mmap: out of memory copying page tables");
