@@ -72,6 +72,10 @@ public sealed partial class MmStruct
     /// </summary>
     private long MlockPopulate(ulong start, ulong end)
     {
+        if (end <= start)
+        {
+            return 0; // mlock(addr, 0): nothing to populate
+        }
         for (Vma? v = Vmas.FindIntersection(start, end); v is not null && v.Start < end; v = v.Next)
         {
             if ((v.Flags & (VmFlags.LockOnFault | VmFlags.Io | VmFlags.PfnMap)) != 0)
