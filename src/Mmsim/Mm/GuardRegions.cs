@@ -4,8 +4,8 @@ namespace Mmsim.Mm;
 /// Guard regions (MADV_GUARD_INSTALL/REMOVE, mm/madvise.c): a guard marker in a page table entry
 /// makes any fault on that page fail (SIGSEGV; populate gives -EFAULT, mlock -ENOMEM). The model
 /// keeps the guarded pages per mm, not in the entries: markers survive MADV_DONTNEED and
-/// mprotect, go with the page tables when mremap moves them, are copied at fork where the page
-/// tables are (a VMA with an anon_vma, not wiped on fork), and vanish with an unmap.
+/// mprotect, go with the page tables when mremap moves them, are copied at fork into every VMA
+/// the child inherits but a wiped-on-fork one, and vanish with an unmap.
 /// </summary>
 public sealed partial class MmStruct
 {

@@ -41,7 +41,9 @@ public static class Fork
                 dst.AnonVmaChainShared = true;
             }
             mm.Vmas.InsertAfter(prev, dst);
-            if (src.AnonVma is not null && (src.Flags & VmFlags.WipeOnFork) == 0)
+            // Guard markers are copied with the page tables of every VMA the child inherits
+            // (shared and file-backed ones too, as a 6.18 fork shows), but not into a wiped one.
+            if ((src.Flags & VmFlags.WipeOnFork) == 0)
             {
                 mm.CopyGuardsFrom(parent, src.Start, src.End);
             }
