@@ -16,9 +16,12 @@ internal static class Program
           mmsim bench vma [options]       time VMA operations on the model and on this kernel
           mmsim bench paging [options]    time page faults, fork and the MMU on the model and on
                                           this kernel
-          mmsim fuzz TARGET [options]     feed a reader (strace, elf, options) mutated real inputs
+          mmsim fuzz TARGET [options]     feed a reader (strace, elf, scenario, options) mutated
+                                          real inputs
           mmsim validate-fuzz [options]   random operations on the model, the whole machine
                                           validated after each
+          mmsim difftest [options]        run random memory-syscall programs on this kernel and
+                                          on the model; shrink and save each disagreement
           mmsim help [COMMAND]            this text, or a command's options (also: COMMAND --help)
 
         Record a log the model can replay exactly:
@@ -65,6 +68,7 @@ internal static class Program
             "bench" => BenchCommand.Run(args[1..], stdout, stderr),
             "fuzz" => FuzzCommand.Run(args[1..], stdout, stderr),
             "validate-fuzz" => ValidateFuzzCommand.Run(args[1..], stdout, stderr),
+            "difftest" => DifftestCommand.Run(args[1..], stdout, stderr),
             _ => throw new UsageException($"unknown command '{args[0]}' (try: mmsim help)"),
         };
     }
@@ -85,8 +89,9 @@ internal static class Program
             "bench" => BenchCommand.Help,
             "fuzz" => FuzzCommand.Help,
             "validate-fuzz" => ValidateFuzzCommand.Help,
+            "difftest" => DifftestCommand.Help,
             "help" => Usage,
-            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, run, report, bench, fuzz, validate-fuzz)"),
+            _ => throw new UsageException($"help: unknown command '{args[0]}' (commands: demo, replay, run, report, bench, fuzz, validate-fuzz, difftest)"),
         };
         stdout.WriteLine(text);
         return 0;

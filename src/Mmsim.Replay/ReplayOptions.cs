@@ -106,7 +106,7 @@ public sealed record ProcSnapshot(int Pid, string Maps)
     public string? PmapMore { get; init; }
 
     /// <summary>Pages the replay faulted in for touches it inferred (mincore vectors, SIGSEGV lines): the program's
-    /// instructions, not its calls. Sorted; with <see cref="ReplayOptions.ProcFiles"/> only.</summary>
+    /// instructions, not its calls. Sorted.</summary>
     public IReadOnlyList<ulong> InferredPages { get; init; } = [];
 
     /// <summary>RSS of the process in pages (the model's rss_stat; 0 without page tables).</summary>

@@ -254,7 +254,11 @@ public sealed partial class Replayer
             return;
         }
         MmStruct mm = task.Mm;
-        var snap = new ProcSnapshot(task.Tgid, ProcMaps.Format(mm)) { RssPages = mm.Paging?.Rss ?? 0 };
+        var snap = new ProcSnapshot(task.Tgid, ProcMaps.Format(mm))
+        {
+            RssPages = mm.Paging?.Rss ?? 0,
+            InferredPages = _inferredPages.TryGetValue(mm, out HashSet<ulong>? inferred) ? inferred.Order().ToList() : [],
+        };
         if (_options.ProcFiles)
         {
             RssStat rss = RssStat.Of(mm);
@@ -273,7 +277,6 @@ public sealed partial class Replayer
                 SmapsRollup = ProcSmapsRollup.Format(mm, (Vma v, ref MemSizeStats mss) => SmapsGather.Gather(mm, v, ref mss)),
                 Status = ProcStatus.Format(TaskStatusRecord.ForTask(leader, Math.Max(threads, 1)), mm, rss),
                 Statm = ProcStatm.Format(mm, rss),
-                InferredPages = _inferredPages.TryGetValue(mm, out HashSet<ulong>? pages) ? pages.Order().ToList() : [],
             };
             // pmap reads the smaps just formatted (as PmapSource.FromMm would format it again).
             var pmap = new PmapProcess(task.Tgid,

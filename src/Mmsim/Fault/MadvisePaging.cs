@@ -12,13 +12,18 @@ public sealed partial class MmPaging
     /// MADV_DONTNEED(_LOCKED) zaps (madvise_dontneed_single_vma(); tables stay), MADV_FREE
     /// marks exclusive anonymous pages lazily freeable (madvise_free_pte_range()), MADV_WILLNEED
     /// reads a file range into the page cache (force_page_cache_readahead()). The rest
-    /// (COLD, PAGEOUT, REMOVE, guard regions) is not modelled; POPULATE faulted already.
+    /// (COLD, PAGEOUT, REMOVE, guard markers) is not modelled; POPULATE faulted already.
     /// </summary>
     internal void Advise(Vma vma, ulong start, ulong end, int advice)
     {
         switch (advice)
         {
             case Madv.DontNeed or Madv.DontNeedLocked:
+                ZapRange(vma, start, end);
+                break;
+            case Madv.GuardInstall:
+                // The range is zapped before the markers go in (the markers themselves, which
+                // make later faults there SIGSEGV, are not modelled).
                 ZapRange(vma, start, end);
                 break;
             case Madv.Free:

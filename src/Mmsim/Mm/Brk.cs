@@ -46,7 +46,9 @@ public sealed partial class MmStruct
             return (long)origBrk;
         }
         Vma? prev = Vmas.Find(oldBrk) is { } after ? after.Prev : Vmas.Last;
-        Vma? brkVma2 = prev is not null && prev.Start >= StartBrk ? prev : null;
+        // vma_prev_limit(start_brk): the VMA before the old break if it reaches above start_brk,
+        // the heap, or a VMA an mlock or madvise merged the heap into (the bss below it).
+        Vma? brkVma2 = prev is not null && prev.End > StartBrk ? prev : null;
         if (DoBrkFlags(brkVma2, oldBrk, newBrk - oldBrk, VmFlags.None) != 0)
         {
             return (long)origBrk;

@@ -257,6 +257,13 @@ public sealed partial class MmStruct
     /// </summary>
     private FaultResult FaultRange(Vma vma, ulong start, ulong end, AccessKind kind, bool walked = false)
     {
+        if (HasGuards && FirstGuard(start, end) is ulong guard)
+        {
+            // The pages before the guard marker are faulted in; the marked page fails the fault
+            // (VM_FAULT_SIGSEGV, which populate and mlock report as they report SIGBUS).
+            FaultResult before = guard > start ? FaultRange(vma, start, guard, kind, walked) : FaultResult.Ok;
+            return before != FaultResult.Ok ? before : FaultResult.SigBus;
+        }
         bool write = kind == AccessKind.Write;
         if ((write && (vma.Flags & VmFlags.Shared) == 0) || HugeAnonFault(vma, start, end))
         {

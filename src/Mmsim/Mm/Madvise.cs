@@ -87,6 +87,22 @@ public sealed partial class MmStruct
         };
     }
 
+    /// <summary>
+    /// can_madvise_modify(): a sealed VMA refuses only the advice that discards (is_discard():
+    /// FREE, DONTNEED(_LOCKED), REMOVE, DONTFORK, WIPEONFORK, GUARD_INSTALL), and only where
+    /// it is anonymous and not writable (a program that may write it could zero it anyway).
+    /// </summary>
+    private static bool CanMadviseModify(Vma vma, int advice)
+    {
+        if ((vma.Flags & VmFlags.Sealed) == 0)
+        {
+            return true;
+        }
+        bool discard = advice is Madv.Free or Madv.DontNeed or Madv.DontNeedLocked or Madv.Remove
+            or Madv.DontFork or Madv.WipeOnFork or Madv.GuardInstall;
+        return !discard || !vma.IsAnonymous || (vma.Flags & VmFlags.Write) != 0;
+    }
+
     /// <summary>madvise_walk_vmas(): visits each VMA piece of [start, end), skipping holes.</summary>
     private long MadviseWalk(ulong start, ulong end, int advice)
     {
@@ -134,6 +150,10 @@ public sealed partial class MmStruct
     /// <summary>madvise_vma_behavior(): one VMA piece; flag advice goes through vma_modify_flags().</summary>
     private int MadviseVma(Vma vma, ref Vma? prev, ulong start, ulong end, int advice)
     {
+        if (!CanMadviseModify(vma, advice))
+        {
+            return -Errno.EPERM;
+        }
         VmFlags flags = vma.Flags;
         VmFlags newFlags = flags;
         switch (advice)
@@ -201,10 +221,7 @@ public sealed partial class MmStruct
             prev = vma;
             return 0;
         }
-        if ((flags & VmFlags.Sealed) != 0)
-        {
-            return -Errno.EPERM;
-        }
+        // A sealed VMA refuses only discards (can_madvise_modify()); flag changes go through.
         Vma? target = ModifyFlags(prev, vma, start, end, newFlags, out int err);
         if (target is null)
         {
@@ -245,18 +262,37 @@ public sealed partial class MmStruct
                 {
                     return -Errno.EINVAL;
                 }
-                if ((vma.Flags & (VmFlags.Shared | VmFlags.Write)) != (VmFlags.Shared | VmFlags.Write))
+                // vma_is_shared_maywrite(): a shared mapping of a file opened for writing, whatever its protection.
+                if ((vma.Flags & (VmFlags.Shared | VmFlags.MayWrite)) != (VmFlags.Shared | VmFlags.MayWrite))
                 {
                     return -Errno.EACCES;
                 }
                 break;
             case Madv.GuardInstall or Madv.GuardRemove:
-                if ((vma.Flags & (VmFlags.Special | VmFlags.HugeTlb | VmFlags.Shared | VmFlags.MixedMap)) != 0
+                // is_valid_guard_vma(): any mapping but VM_SPECIAL and hugetlb ones (file-backed,
+                // shared and read-only ones too); an install also refuses VM_LOCKED.
+                if ((vma.Flags & (VmFlags.Special | VmFlags.HugeTlb | VmFlags.MixedMap)) != 0
                     || (advice == Madv.GuardInstall && (vma.Flags & VmFlags.Locked) != 0))
                 {
                     return -Errno.EINVAL;
                 }
-                break;
+                if (advice == Madv.GuardInstall && vma.IsAnonymous)
+                {
+                    // madvise_guard_install(): page tables with markers in an anonymous VMA
+                    // need its anon_vma (fork copies them), which then decides merges.
+                    AnonVmaPrepare(vma);
+                }
+                OnAdvise?.Invoke(vma, start, end, advice);
+                Paging?.Advise(vma, start, end, advice);
+                if (advice == Madv.GuardInstall)
+                {
+                    InstallGuards(start, end);
+                }
+                else
+                {
+                    RemoveGuards(start, end);
+                }
+                return 0;
             case Madv.HwPoison or Madv.SoftOffline:
                 return -Errno.EPERM;
         }

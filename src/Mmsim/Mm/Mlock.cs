@@ -1,3 +1,5 @@
+using Mmsim.Tlb;
+
 namespace Mmsim.Mm;
 
 /// <summary>mlock(), mlock2(), munlock(), mlockall(), munlockall() (mm/mlock.c).</summary>
@@ -28,8 +30,8 @@ public sealed partial class MmStruct
         {
             return err;
         }
-        RequestPopulate(start, len);
-        return PopulateCheck(start, start + len);
+        LastPopulate = (start, len);
+        return MlockPopulate(start, start + len);
     }
 
     /// <summary>munlock(). Returns 0 or -errno.</summary>
@@ -62,15 +64,39 @@ public sealed partial class MmStruct
         return 0;
     }
 
-    /// <summary>__mm_populate() as mlock sees it: PROT_NONE areas cannot be faulted in (-ENOMEM, from EFAULT).</summary>
-    private long PopulateCheck(ulong start, ulong end)
+    /// <summary>
+    /// __mm_populate() as mlock calls it (errors not ignored): VMA by VMA, it stops at the first
+    /// one that cannot be faulted in, a PROT_NONE area or a page past the end of the file
+    /// (SIGBUS), which mlock() reports as -ENOMEM (from -EFAULT); the VMAs after it stay as they
+    /// were. VM_IO/PFNMAP and lock-on-fault areas are skipped.
+    /// </summary>
+    private long MlockPopulate(ulong start, ulong end)
     {
+        if (end <= start)
+        {
+            return 0; // mlock(addr, 0): nothing to populate
+        }
         for (Vma? v = Vmas.FindIntersection(start, end); v is not null && v.Start < end; v = v.Next)
         {
-            if ((v.Flags & (VmFlags.LockOnFault | VmFlags.Io | VmFlags.PfnMap)) == 0
-                && (v.Flags & (VmFlags.Read | VmFlags.Write | VmFlags.Exec)) == 0)
+            if ((v.Flags & (VmFlags.LockOnFault | VmFlags.Io | VmFlags.PfnMap)) != 0)
+            {
+                continue;
+            }
+            if (!IsAccessible(v.Flags))
             {
                 return -Errno.ENOMEM;
+            }
+            bool write = (v.Flags & (VmFlags.Write | VmFlags.Shared)) == VmFlags.Write;
+            ulong s = v.Start > start ? v.Start : start;
+            ulong e = v.End < end ? v.End : end;
+            FaultResult r = FaultRange(v, s, e, write ? AccessKind.Write : AccessKind.Read);
+            if (r == FaultResult.SigBus)
+            {
+                return -Errno.ENOMEM;
+            }
+            if (r == FaultResult.Oom)
+            {
+                return -Errno.EAGAIN;
             }
         }
         return 0;

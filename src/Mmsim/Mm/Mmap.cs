@@ -148,7 +148,7 @@ public sealed partial class MmStruct
             {
                 flags &= MapFlags.LegacyMask;
             }
-            else if ((flags & ~(MapFlags.LegacyMask | MapFlags.Type)) != 0)
+            else if ((flags & ~(MapFlags.LegacyMask | MapFlags.Type | SupportedMapFlags(file))) != 0)
             {
                 return -Errno.EOPNOTSUPP;
             }
@@ -197,6 +197,16 @@ public sealed partial class MmStruct
         return pages <= maxPages && pgoff <= maxPages - pages;
     }
 
+    /// <summary>
+    /// The file's f_op->mmap_supported_flags: a regular file on a block-device file system (ext4,
+    /// xfs) accepts MAP_SYNC (its mmap hook then refuses VM_SYNC without DAX); tmpfs, devices and
+    /// pseudo files accept nothing beyond the legacy flags.
+    /// </summary>
+    private static int SupportedMapFlags(OpenFile file)
+    {
+        return file.Inode.Kind == InodeKind.Regular && file.Inode.DevMajor != 0 ? MapFlags.Sync : 0;
+    }
+
     /// <summary>calc_vm_prot_bits(): PROT_READ/WRITE/EXEC to VM_READ/WRITE/EXEC.</summary>
     internal static VmFlags ProtToVmFlags(int prot)
     {
@@ -234,7 +244,8 @@ public sealed partial class MmStruct
 
     /// <summary>
     /// mmap_region(): unmaps what MAP_FIXED covers, charges the commit, merges with a neighbour
-    /// or inserts a new VMA, and accounts it. Returns addr or -errno (then nothing changed).
+    /// or inserts a new VMA, and accounts it. Returns addr or -errno (nothing changed, except after
+    /// a refusal by the file's mmap hook: the range MAP_FIXED covered is then unmapped).
     /// </summary>
     internal long MmapRegion(OpenFile? file, ulong addr, ulong len, VmFlags vmFlags, ulong pgoff, bool sharedAnon)
     {
@@ -261,6 +272,12 @@ public sealed partial class MmStruct
         if (gather.Count > 0)
         {
             CompleteMunmap(ref gather);
+        }
+        if ((vmFlags & VmFlags.Sync) != 0)
+        {
+            // The file's mmap hook (ext4_file_mmap_prepare) refuses MAP_SYNC without DAX; it runs
+            // after the old range was cleared, so what MAP_FIXED covered stays unmapped.
+            return -Errno.EOPNOTSUPP;
         }
         if (sharedAnon)
         {

@@ -149,6 +149,14 @@ public sealed partial class MmStruct
         StatAccount(newFlags, (long)pages);
         OnProtectRange?.Invoke(target, start, end);
         Paging?.ChangeProtection(target, start, end);
+        // A private VM_LOCKED range that becomes writable is faulted in for writing at once
+        // (populate_vma_page_range(): the COW is broken now, not at the first store); a
+        // lock-on-fault range is left to its faults.
+        if ((oldFlags & (VmFlags.Write | VmFlags.Shared | VmFlags.Locked)) == VmFlags.Locked
+            && (newFlags & VmFlags.Write) != 0 && (newFlags & VmFlags.LockOnFault) == 0)
+        {
+            FaultRange(target, start, end, Tlb.AccessKind.Write);
+        }
         return 0;
     }
 

@@ -3,39 +3,30 @@ namespace Mmsim.Mm;
 /// <summary>mremap(): shrink, grow in place, or move (mm/mremap.c).</summary>
 public sealed partial class MmStruct
 {
-    /// <summary>The mremap() system call. Returns the (new) address or -errno.</summary>
+    /// <summary>
+    /// The mremap() system call (do_mremap()). Returns the (new) address or -errno. The
+    /// parameters are checked first (check_mremap_params()), then the VMA at addr
+    /// (check_prep_vma()), both before anything is unmapped; a move to a fixed address without a
+    /// change of size may span several VMAs and gaps (remap_move()).
+    /// </summary>
     public long Mremap(ulong addr, ulong oldLen, ulong newLen, int flags, ulong newAddr)
     {
-        if ((flags & ~(MremapFlags.Fixed | MremapFlags.MayMove | MremapFlags.DontUnmap)) != 0)
-        {
-            return -Errno.EINVAL;
-        }
-        if ((flags & MremapFlags.Fixed) != 0 && (flags & MremapFlags.MayMove) == 0)
-        {
-            return -Errno.EINVAL;
-        }
-        if ((flags & MremapFlags.DontUnmap) != 0 && ((flags & MremapFlags.MayMove) == 0 || oldLen != newLen))
-        {
-            return -Errno.EINVAL;
-        }
-        if (!Page.IsAligned(addr))
-        {
-            return -Errno.EINVAL;
-        }
         oldLen = Page.Align(oldLen);
         newLen = Page.Align(newLen);
-        if (newLen == 0 || newLen > TaskSize)
+        long err = CheckMremapParams(addr, oldLen, newLen, flags, newAddr);
+        if (err != 0)
         {
-            return -Errno.EINVAL;
+            return err;
+        }
+        if ((flags & MremapFlags.Fixed) != 0 && oldLen == newLen)
+        {
+            return RemapMove(addr, oldLen, newAddr, flags);
         }
         Vma? vma = Vmas.Lookup(addr);
-        if (vma is null)
+        err = CheckPrepVma(vma, addr, oldLen, newLen, flags);
+        if (err != 0)
         {
-            return -Errno.EFAULT;
-        }
-        if ((vma.Flags & VmFlags.Sealed) != 0)
-        {
-            return -Errno.EPERM;
+            return err;
         }
         if ((flags & (MremapFlags.Fixed | MremapFlags.DontUnmap)) != 0)
         {
@@ -47,13 +38,8 @@ public sealed partial class MmStruct
             {
                 return (long)addr;
             }
-            int err = DoMunmap(addr + newLen, addr + oldLen);
-            return err != 0 ? err : (long)addr;
-        }
-        long checkedVma = VmaToResize(addr, oldLen, newLen, flags, out vma);
-        if (checkedVma != 0)
-        {
-            return checkedVma;
+            int unmapped = DoMunmap(addr + newLen, addr + oldLen);
+            return unmapped != 0 ? unmapped : (long)addr;
         }
         if (oldLen == vma!.End - addr && VmaExpandable(vma, newLen - oldLen))
         {
@@ -72,10 +58,27 @@ public sealed partial class MmStruct
         return MoveVma(vma, addr, oldLen, newLen, (ulong)target, flags);
     }
 
-    /// <summary>mremap_to(): the MREMAP_FIXED and MREMAP_DONTUNMAP cases.</summary>
-    private long MremapTo(ulong addr, ulong oldLen, ulong newAddr, ulong newLen, int flags)
+    /// <summary>check_mremap_params(): the checks that need no VMA; 0 or -errno.</summary>
+    private long CheckMremapParams(ulong addr, ulong oldLen, ulong newLen, int flags, ulong newAddr)
     {
-        if (!Page.IsAligned(newAddr) || newLen > TaskSize || newAddr > TaskSize - newLen)
+        if ((flags & ~(MremapFlags.Fixed | MremapFlags.MayMove | MremapFlags.DontUnmap)) != 0 || !Page.IsAligned(addr))
+        {
+            return -Errno.EINVAL;
+        }
+        // A zero old length is allowed (duplicating a shared mapping); a zero new length is not.
+        if (newLen == 0 || newLen > TaskSize || newAddr > TaskSize - newLen)
+        {
+            return -Errno.EINVAL;
+        }
+        if ((flags & (MremapFlags.Fixed | MremapFlags.DontUnmap)) == 0)
+        {
+            return 0;
+        }
+        if (!Page.IsAligned(newAddr) || (flags & MremapFlags.MayMove) == 0)
+        {
+            return -Errno.EINVAL;
+        }
+        if ((flags & MremapFlags.DontUnmap) != 0 && oldLen != newLen)
         {
             return -Errno.EINVAL;
         }
@@ -83,57 +86,32 @@ public sealed partial class MmStruct
         {
             return -Errno.EINVAL;
         }
+        // Both ends may split in three before anything is unmapped: stay 4 maps below the limit.
         if (MapCount + 2 >= Config.MaxMapCount - 3)
         {
             return -Errno.ENOMEM;
         }
-        int err;
-        if ((flags & MremapFlags.Fixed) != 0)
-        {
-            err = DoMunmap(newAddr, newAddr + newLen);
-            if (err != 0)
-            {
-                return err;
-            }
-        }
-        if (oldLen > newLen)
-        {
-            err = DoMunmap(addr + newLen, addr + oldLen);
-            if (err != 0)
-            {
-                return err;
-            }
-            oldLen = newLen;
-        }
-        long checkedVma = VmaToResize(addr, oldLen, newLen, flags, out Vma? vma);
-        if (checkedVma != 0)
-        {
-            return checkedVma;
-        }
-        if ((flags & MremapFlags.DontUnmap) != 0 && !MayExpandVm(vma!.Flags, Page.Pages(oldLen)))
-        {
-            return -Errno.ENOMEM;
-        }
-        int mapFlags = (flags & MremapFlags.Fixed) != 0 ? MapFlags.Fixed : 0;
-        if ((vma!.Flags & VmFlags.MayShare) != 0)
-        {
-            mapFlags |= MapFlags.Shared;
-        }
-        long target = GetUnmappedArea(vma.File, newAddr, newLen, vma.PgOff + Page.Pages(addr - vma.Start), mapFlags, vma.Flags);
-        if (Errno.IsError(target))
-        {
-            return target;
-        }
-        return MoveVma(vma, addr, oldLen, newLen, (ulong)target, flags);
+        return 0;
     }
 
-    /// <summary>vma_to_resize(): the checks on the source VMA before growing or moving it; 0 or -errno.</summary>
-    private long VmaToResize(ulong addr, ulong oldLen, ulong newLen, int flags, out Vma? vma)
+    /// <summary>
+    /// check_prep_vma() with remap_is_valid(): the VMA at addr may be remapped as asked; 0 or
+    /// -errno. The validity checks apply when the call maps new address space (it grows, or
+    /// names a new address); a shrink may cross VMA boundaries.
+    /// </summary>
+    private long CheckPrepVma(Vma? vma, ulong addr, ulong oldLen, ulong newLen, int flags)
     {
-        vma = Vmas.Lookup(addr);
         if (vma is null)
         {
             return -Errno.EFAULT;
+        }
+        if ((vma.Flags & VmFlags.Sealed) != 0)
+        {
+            return -Errno.EPERM;
+        }
+        if (newLen <= oldLen && (flags & (MremapFlags.Fixed | MremapFlags.DontUnmap)) == 0)
+        {
+            return 0;
         }
         if (oldLen == 0 && (vma.Flags & (VmFlags.Shared | VmFlags.MayShare)) == 0)
         {
@@ -143,11 +121,12 @@ public sealed partial class MmStruct
         {
             return -Errno.EINVAL;
         }
-        if (oldLen > vma.End - addr)
+        ulong len = oldLen > newLen ? newLen : oldLen;
+        if (len > vma.End - addr)
         {
             return -Errno.EFAULT;
         }
-        if (newLen == oldLen)
+        if (newLen == len)
         {
             return 0;
         }
@@ -160,11 +139,102 @@ public sealed partial class MmStruct
         {
             return -Errno.EFAULT;
         }
-        if (!MayExpandVm(vma.Flags, Page.Pages(newLen - oldLen)))
+        if (!MayExpandVm(vma.Flags, Page.Pages(newLen - len)))
         {
             return -Errno.ENOMEM;
         }
         return 0;
+    }
+
+    /// <summary>
+    /// remap_move(): MREMAP_FIXED without a change of size moves every VMA in [addr, addr+len),
+    /// split at the ends, each to the same distance from the previous one as in the source (gaps
+    /// are kept; a gap at the start is -EFAULT). A failure part way leaves the earlier VMAs moved.
+    /// Returns where the first VMA went.
+    /// </summary>
+    private long RemapMove(ulong addr, ulong len, ulong newAddr, int flags)
+    {
+        ulong end = addr + len;
+        ulong cursor = addr;
+        ulong target = newAddr;
+        ulong lastEnd = 0;
+        bool seen = false;
+        long res = -Errno.EFAULT;
+        while (cursor < end && Vmas.FindIntersection(cursor, end) is { } vma)
+        {
+            ulong from = vma.Start > addr ? vma.Start : addr;
+            ulong pieceLen = (end < vma.End ? end : vma.End) - from;
+            if (!seen && addr < vma.Start)
+            {
+                return -Errno.EFAULT;
+            }
+            ulong offset = seen ? vma.Start - lastEnd : 0;
+            lastEnd = vma.End;
+            long r = CheckPrepVma(vma, from, pieceLen, pieceLen, flags);
+            if (r == 0)
+            {
+                r = MremapTo(from, pieceLen, target + offset, pieceLen, flags);
+            }
+            if (Errno.IsError(r))
+            {
+                return r;
+            }
+            if (!seen)
+            {
+                res = r;
+            }
+            seen = true;
+            target = (ulong)r + pieceLen;
+            cursor = from + pieceLen;
+        }
+        return res;
+    }
+
+    /// <summary>mremap_to(): the MREMAP_FIXED and MREMAP_DONTUNMAP cases, after the checks.</summary>
+    private long MremapTo(ulong addr, ulong oldLen, ulong newAddr, ulong newLen, int flags)
+    {
+        int err;
+        if ((flags & MremapFlags.Fixed) != 0)
+        {
+            err = DoMunmap(newAddr, newAddr + newLen);
+            if (err != 0)
+            {
+                return err;
+            }
+        }
+        if (Vmas.Lookup(addr) is null)
+        {
+            return -Errno.EFAULT;
+        }
+        if (oldLen > newLen)
+        {
+            err = DoMunmap(addr + newLen, addr + oldLen);
+            if (err != 0)
+            {
+                return err;
+            }
+            oldLen = newLen;
+        }
+        Vma? vma = Vmas.Lookup(addr);
+        if (vma is null)
+        {
+            return -Errno.EFAULT;
+        }
+        if ((flags & MremapFlags.DontUnmap) != 0 && !MayExpandVm(vma.Flags, Page.Pages(oldLen)))
+        {
+            return -Errno.ENOMEM;
+        }
+        int mapFlags = (flags & MremapFlags.Fixed) != 0 ? MapFlags.Fixed : 0;
+        if ((vma.Flags & VmFlags.MayShare) != 0)
+        {
+            mapFlags |= MapFlags.Shared;
+        }
+        long target = GetUnmappedArea(vma.File, newAddr, newLen, vma.PgOff + Page.Pages(addr - vma.Start), mapFlags, vma.Flags);
+        if (Errno.IsError(target))
+        {
+            return target;
+        }
+        return MoveVma(vma, addr, oldLen, newLen, (ulong)target, flags);
     }
 
     /// <summary>vma_expandable(): nothing is mapped in the delta above the VMA and it stays below TASK_SIZE.</summary>

@@ -28,6 +28,7 @@ public sealed partial class MmStruct
         Vma newVma = CopyVma(vma, newAddr, newLen, newPgoff);
         OnMoveRange?.Invoke(vma, oldAddr, newVma, newAddr, Math.Min(oldLen, newLen));
         Paging?.MovePageTables(oldAddr, newAddr, Math.Min(oldLen, newLen));
+        MoveGuards(oldAddr, newAddr, Math.Min(oldLen, newLen));
         StatAccount(vmFlags, (long)Page.Pages(newLen));
         if (dontUnmap)
         {
@@ -58,7 +59,11 @@ public sealed partial class MmStruct
             // The moved pages stay charged to the new VMA: unmapping the old range must not uncharge them.
             CommittedPages += Page.Pages(oldLen);
         }
-        DoMunmap(oldAddr, oldAddr + oldLen);
+        if (oldLen > 0)
+        {
+            // Nothing to unmap when old_len is 0 (a shared mapping duplicated): the source stays whole.
+            DoMunmap(oldAddr, oldAddr + oldLen);
+        }
         if ((vmFlags & VmFlags.Locked) != 0)
         {
             LockedVm += Page.Pages(newLen);

@@ -38,6 +38,9 @@ public sealed partial class MmStruct
             // the part just sealed, and must still merge with the result.
             ulong cur = vma.Start > start ? vma.Start : start;
             ulong e = vma.End < end ? vma.End : end;
+            // A merge may have carried the previous VMA over an already sealed neighbour: this
+            // piece starts at its own VMA's start.
+            cur = vma.Start > cur ? vma.Start : cur;
             if ((vma.Flags & VmFlags.Sealed) == 0)
             {
                 Vma? target = ModifyFlags(prev, vma, cur, e, vma.Flags | VmFlags.Sealed, out int err);

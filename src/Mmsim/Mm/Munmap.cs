@@ -49,7 +49,9 @@ public sealed partial class MmStruct
 
     /// <summary>
     /// vms_gather_munmap_vmas(), checks only: finds the VMAs overlapping [start, end), refuses
-    /// sealed ones (-EPERM) and a middle split at max_map_count (-ENOMEM), and counts pages.
+    /// sealed ones (-EPERM; the first VMA stays split at start when the sealed one is further on,
+    /// as the kernel splits it before it walks the rest) and a middle split at max_map_count
+    /// (-ENOMEM), and counts pages.
     /// </summary>
     internal int GatherMunmap(ulong start, ulong end, out MunmapGather gather)
     {
@@ -68,6 +70,12 @@ public sealed partial class MmStruct
         {
             if ((v.Flags & VmFlags.Sealed) != 0)
             {
+                // vms_gather_munmap_vmas() has already split the first VMA at start when it
+                // meets a sealed one further on; the refusal puts the VMAs back but not the split.
+                if (v != vma && start > vma.Start)
+                {
+                    VmaMerge.Split(this, vma, start, newBelow: true);
+                }
                 return -Errno.EPERM;
             }
             ulong s = v.Start > start ? v.Start : start;
@@ -113,6 +121,10 @@ public sealed partial class MmStruct
         ulong pages = v.Pages;
         OnUnmapRange?.Invoke(v, v.Start, v.End);
         Paging?.UnmapVma(v);
+        if (HasGuards)
+        {
+            RemoveGuards(v.Start, v.End);
+        }
         Vmas.Remove(v);
         StatAccount(v.Flags, -(long)pages);
         if ((v.Flags & VmFlags.Locked) != 0)

@@ -41,6 +41,12 @@ public static class Fork
                 dst.AnonVmaChainShared = true;
             }
             mm.Vmas.InsertAfter(prev, dst);
+            // Guard markers are copied with the page tables of every VMA the child inherits
+            // (shared and file-backed ones too, as a 6.18 fork shows), but not into a wiped one.
+            if ((src.Flags & VmFlags.WipeOnFork) == 0)
+            {
+                mm.CopyGuardsFrom(parent, src.Start, src.End);
+            }
             if (paging is not null && MmPaging.NeedsCopy(src) && !paging.CopyPageRange(dst, parent.Paging!, src))
             {
                 throw new ModelBugException("dup_mmap: out of memory copying page tables");
