@@ -10,7 +10,7 @@ internal static class FuzzCommand
 {
     public const string Help = """
         Usage: mmsim fuzz strace|elf|scenario|options [--count N] [--seed S] [--corpus DIR] [--save DIR]
-                                             [--slow-ms MS] [--ram GIB]
+                                             [--slow-ms MS] [--ram GIB] [--root DIR]
 
         Feeds one of mmsim's readers with mutated real inputs, in this process, and checks that
         every input is either accepted (exit 0 or 1) or refused the way bad input must be: exit
@@ -40,6 +40,8 @@ internal static class FuzzCommand
           --corpus DIR  where the real inputs come from (see above)
           --save DIR    write each failing input there as TARGET-N.bin (the directory is created)
           --slow-ms MS  an input taking more CPU time counts as a failure (default 5000)
+          --root DIR    look files up under DIR first, as mmsim replay --root (a corpus of
+                        fixture logs execs their programs from there)
           --ram GIB     the simulated machine's RAM for strace and elf (default 1: setting up
                         the reference machine's 24 GiB costs ~20x more per input than most
                         inputs take; --ram 24 fuzzes on the replay's own machine)
@@ -70,6 +72,7 @@ internal static class FuzzCommand
         string? save = null;
         long slowMs = 5000;
         long ramGib = 1;
+        string? root = null;
         for (int i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -89,6 +92,13 @@ internal static class FuzzCommand
                 case "--slow-ms":
                     slowMs = Number(args, ref i, 1, 3_600_000);
                     break;
+                case "--root":
+                    root = Value(args, ref i);
+                    if (!Directory.Exists(root))
+                    {
+                        throw new UsageException($"fuzz: --root {root}: no such directory");
+                    }
+                    break;
                 case "--ram":
                     ramGib = Number(args, ref i, 1, 64);
                     break;
@@ -104,7 +114,7 @@ internal static class FuzzCommand
         Directory.CreateDirectory(scratch);
         try
         {
-            FuzzTarget t = MakeTarget(target, corpus, scratch, Mmsim.Phys.PhysMemConfig.OfSize((ulong)ramGib << 30));
+            FuzzTarget t = MakeTarget(target, corpus, scratch, Mmsim.Phys.PhysMemConfig.OfSize((ulong)ramGib << 30), root);
             return Fuzz(t, count, seed, save, slowMs, stdout, stderr);
         }
         finally
@@ -201,9 +211,9 @@ internal static class FuzzCommand
         return m.MutateBytes(seedInput, donor, rounds);
     }
 
-    internal static FuzzTarget MakeTarget(string name, string? corpus, string scratch, Mmsim.Phys.PhysMemConfig ram)
+    internal static FuzzTarget MakeTarget(string name, string? corpus, string scratch, Mmsim.Phys.PhysMemConfig ram, string? root = null)
     {
-        var host = new HostFileSystem(null);
+        var host = new HostFileSystem(root);
         switch (name)
         {
             case "strace":

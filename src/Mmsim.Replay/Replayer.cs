@@ -89,7 +89,14 @@ public sealed partial class Replayer
         while (reader.TryRead(out StraceEvent ev))
         {
             Lines = ev.Line;
-            Dispatch(ev, fileName);
+            try
+            {
+                Dispatch(ev, fileName);
+            }
+            catch (MachineOutOfMemoryException e)
+            {
+                throw new ReplayException($"{fileName}:{ev.Line}: the simulated machine is out of memory ({e.Message}): the replay stops here");
+            }
             if (_options.Validate)
             {
                 ValidateAfter(ev);

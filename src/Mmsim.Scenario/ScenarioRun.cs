@@ -108,6 +108,10 @@ public sealed partial class ScenarioRun
                 // A precondition of the model the statement did not meet (the statements check the ones they know of).
                 throw Error(s, e.Message);
             }
+            catch (MachineOutOfMemoryException e)
+            {
+                throw Error(s, $"the simulated machine is out of memory ({e.Message})");
+            }
             Sample(s, _label);
         }
     }

@@ -233,6 +233,28 @@ public sealed class FuzzTests
     }
 
     /*
+     * Found by the fuzzer (strace, seed 20261201, input 4092, a 1 GiB machine): a log that had
+     * filled the machine's memory and then forked made pgd_alloc() throw a ModelBugException.
+     * Running out of simulated memory is not a model bug: the replay stops on the line.
+     */
+    [Fact]
+    public void RunningTheMachineOutOfMemoryStopsOnTheLine()
+    {
+        const string Log = """
+            1 execve("/usr/bin/sleep", ["sleep", "0"], 0x7ffe0 /* 1 var */) = 0
+            1 mmap(NULL, 62914560, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE, -1, 0) = 0x7ffff3dd2000
+            1 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7ffff7d8ea10) = 2
+
+            """;
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int status = ReplayCommand.Replay(() => new StringReader(Log), "oom.log", new HostFileSystem(null), null,
+            ReplayMode.Follow, quiet: true, o, e, new ReplayOptions { Paging = Mmsim.Phys.PhysMemConfig.OfSize(64UL << 20) });
+        Assert.Equal(2, status);
+        Assert.StartsWith("mmsim: oom.log:3: the simulated machine is out of memory (", e.ToString(), StringComparison.Ordinal);
+    }
+
+    /*
      * A log that forks without end: the live tasks are bounded (pid_max of the reference kernel
      * by default; 100 here), and the line that would exceed it is named.
      *

@@ -31,7 +31,7 @@ public sealed class MmPgtables
         Root = store.AllocTable();
         if (Root < 0)
         {
-            throw new ModelBugException("pgd_alloc: no memory for the root table");
+            throw new MachineOutOfMemoryException("pgd_alloc: no memory for the root table");
         }
         if (geometry.Mode == PagingMode.Pae)
         {
@@ -40,7 +40,7 @@ public sealed class MmPgtables
                 int pmd = store.AllocTable();
                 if (pmd < 0)
                 {
-                    throw new ModelBugException("pgd_alloc: no memory for the PAE PMDs");
+                    throw new MachineOutOfMemoryException("pgd_alloc: no memory for the PAE PMDs");
                 }
                 Set(Root, i, MkEntry((ulong)pmd, Present));
                 NrPmds++;

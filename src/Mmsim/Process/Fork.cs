@@ -49,7 +49,7 @@ public static class Fork
             }
             if (paging is not null && MmPaging.NeedsCopy(src) && !paging.CopyPageRange(dst, parent.Paging!, src))
             {
-                throw new ModelBugException("dup_mmap: out of memory copying page tables");
+                throw new MachineOutOfMemoryException("dup_mmap: out of memory copying page tables");
             }
             mm.OnVmaCreated(dst);
             mm.StatAccount(dst.Flags, (long)dst.Pages);
