@@ -66,6 +66,10 @@ internal static class BenchPaging
 
         The last line gives the host memory the model spends per simulated 4 KiB frame.
 
+        The model is timed at its steady state: mmsim runs the benchmark in a child process with
+        dynamic PGO on (DOTNET_TieredPGO=1, .NET's default, which BenchmarkDotNet also uses; the
+        CLI turns it off for short replays).
+
         Exit status: 0 done, 1 an access failed, the model disagreed with the kernel or the
         kernel helper failed, 2 bad usage.
         """;
