@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Mmsim.Cli;
@@ -19,38 +18,8 @@ internal static class DifftestRunner
     internal sealed record NativeRun(string TracePath, Dictionary<int, string> Maps, int Status, string Stderr);
 
     /// <summary>Builds the runner if the cache has no binary for this source; returns its path (throws <see cref="DifftestException"/> when it cannot).</summary>
-    public static string Ensure()
-    {
-        using Stream? s = typeof(DifftestRunner).Assembly.GetManifestResourceStream(SourceResource)
-            ?? throw new DifftestException("the runner's source is not in this build");
-        using var ms = new MemoryStream();
-        s.CopyTo(ms);
-        byte[] source = ms.ToArray();
-        string hash = Convert.ToHexStringLower(SHA256.HashData(source))[..16];
-        string dir = Path.Combine(CacheRoot(), "mmsim");
-        string binary = Path.Combine(dir, $"difftest_runner-{hash}");
-        if (File.Exists(binary))
-        {
-            return binary;
-        }
-        Directory.CreateDirectory(dir);
-        string src = binary + $".{Environment.ProcessId}.c";
-        File.WriteAllBytes(src, source);
-        string tmp = binary + $".{Environment.ProcessId}.tmp";
-        (int status, string output, bool started) = Exec("cc", ["-O2", "-o", tmp, src], null, null, out _);
-        File.Delete(src);
-        if (!started)
-        {
-            throw new DifftestException("no C compiler (cc) on this machine: install gcc to build the native runner");
-        }
-        if (status != 0)
-        {
-            File.Delete(tmp);
-            throw new DifftestException("cc failed on the runner: " + FirstLine(output));
-        }
-        File.Move(tmp, binary, overwrite: true);
-        return binary;
-    }
+    public static string Ensure() =>
+        NativeBuild.Ensure(SourceResource, "difftest_runner", out string? why) ?? throw new DifftestException(why!);
 
     /// <summary>
     /// Runs <paramref name="program"/> natively in <paramref name="dir"/> (its files are created
@@ -114,17 +83,6 @@ internal static class DifftestRunner
             maps[pid] = sb.ToString();
         }
         return maps;
-    }
-
-    private static string CacheRoot()
-    {
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (!string.IsNullOrEmpty(xdg))
-        {
-            return xdg;
-        }
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return string.IsNullOrEmpty(home) ? Path.GetTempPath() : Path.Combine(home, ".cache");
     }
 
     private static (int Status, string Stdout, bool Started) Exec(string file, string[] args, string? stdin, string? cwd, out string stderr)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 
 namespace Mmsim.Cli;
 
@@ -18,45 +17,7 @@ internal static class KernelPagingHelper
     /// Builds the helper if the cache holds no binary for this source; returns its path, or
     /// null with the reason (no C compiler, a failed build).
     /// </summary>
-    public static string? Ensure(out string? why)
-    {
-        why = null;
-        using Stream? s = typeof(KernelPagingHelper).Assembly.GetManifestResourceStream(SourceResource);
-        if (s is null)
-        {
-            why = "the helper's source is not in this build";
-            return null;
-        }
-        using var ms = new MemoryStream();
-        s.CopyTo(ms);
-        byte[] source = ms.ToArray();
-        string hash = Convert.ToHexStringLower(SHA256.HashData(source))[..16];
-        string dir = Path.Combine(CacheRoot(), "mmsim");
-        string binary = Path.Combine(dir, $"kernel_paging-{hash}");
-        if (File.Exists(binary))
-        {
-            return binary;
-        }
-        Directory.CreateDirectory(dir);
-        string src = binary + ".c";
-        File.WriteAllBytes(src, source);
-        string tmp = binary + $".{Environment.ProcessId}.tmp";
-        (int status, string output) = Exec("cc", ["-O2", "-o", tmp, src], out bool started);
-        File.Delete(src);
-        if (!started)
-        {
-            why = "no C compiler (cc) on this machine: install gcc to time the kernel side";
-            return null;
-        }
-        if (status != 0)
-        {
-            why = "cc failed: " + FirstLine(output);
-            File.Delete(tmp);
-            return null;
-        }
-        File.Move(tmp, binary, overwrite: true);
-        return binary;
-    }
+    public static string? Ensure(out string? why) => NativeBuild.Ensure(SourceResource, "kernel_paging", out why);
 
     /// <summary>Runs one operation; returns the nanoseconds per operation of each repetition.</summary>
     public static double[] Run(string binary, string op, long pages, int reps) => Run(binary, op, pages, reps, out _);
@@ -93,17 +54,6 @@ internal static class KernelPagingHelper
             throw new BenchFailureException($"the kernel helper printed {values.Count} timings for {op}, expected {reps}");
         }
         return [.. values];
-    }
-
-    private static string CacheRoot()
-    {
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (!string.IsNullOrEmpty(xdg))
-        {
-            return xdg;
-        }
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return string.IsNullOrEmpty(home) ? Path.GetTempPath() : Path.Combine(home, ".cache");
     }
 
     private static (int Status, string Output) Exec(string file, string[] args, out bool started)
