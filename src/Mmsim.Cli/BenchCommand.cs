@@ -135,6 +135,8 @@ internal static class BenchCommand
 
     private static int RunVma(List<string> ops, long iterations, TextWriter stdout, TextWriter stderr)
     {
+        // Before the host's heap is measured: the main arena takes its room now, not mid-benchmark.
+        NativeMm.ReserveMainArena();
         HostFacts host;
         try
         {

@@ -28,6 +28,47 @@ internal static partial class NativeMm
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall1(long number, nint arg);
 
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int Mallopt(int param, int value);
+
+    [LibraryImport("libc", EntryPoint = "malloc")]
+    private static partial nint Malloc(nuint size);
+
+    [LibraryImport("libc", EntryPoint = "free")]
+    private static partial void Free(nint p);
+
+    /// <summary>glibc's mallopt() parameters.</summary>
+    private const int MTrimThreshold = -1;
+    private const int MTopPad = -2;
+
+    /// <summary>
+    /// Gives glibc's main arena (the one the main thread allocates from, and the only one that
+    /// grows with brk) 64 MiB of free top, and stops it from trimming: allocations the runtime
+    /// makes on this thread while a benchmark has moved the program break (the JIT compiling a
+    /// method between a brk up and the brk back down) are then served without sbrk. Otherwise
+    /// such an sbrk extends from the benchmark's break, the brk back down cuts the new memory
+    /// away, and the process dies of SIGSEGV later (seen: half the runs of a JIT-compiled CLI).
+    /// Returns false when the break did not move (the arena already had room).
+    /// </summary>
+    public static bool ReserveMainArena()
+    {
+        Mallopt(MTrimThreshold, int.MaxValue);
+        Mallopt(MTopPad, 64 << 20);
+        long before = Brk(0);
+        var blocks = new List<nint>();
+        // Blocks under the mmap threshold (128 KiB) come from the arena's top: the first that
+        // does not fit extends it by itself plus the pad.
+        for (int i = 0; i < 64 && Brk(0) == before; i++)
+        {
+            blocks.Add(Malloc(120 << 10));
+        }
+        foreach (nint b in blocks)
+        {
+            Free(b);
+        }
+        return Brk(0) != before;
+    }
+
     /// <summary>mmap() of anonymous memory (fd -1, offset 0); the address or -errno.</summary>
     public static long Mmap(ulong addr, ulong len, int prot, int flags)
     {
