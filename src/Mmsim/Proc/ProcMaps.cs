@@ -68,7 +68,12 @@ public static class ProcMaps
     {
         if (vma.File is not null)
         {
-            return vma.File.Inode.Unlinked ? vma.File.Inode.Path + " (deleted)" : vma.File.Inode.Path;
+            // seq_file_path(m, file, "\n"): a newline in the path is written as \012, so that
+            // every mapping stays one line.
+            string path = vma.File.Inode.Path.Contains('\n', StringComparison.Ordinal)
+                ? vma.File.Inode.Path.Replace("\n", "\\012", StringComparison.Ordinal)
+                : vma.File.Inode.Path;
+            return vma.File.Inode.Unlinked ? path + " (deleted)" : path;
         }
         if (vma.SpecialName is not null)
         {

@@ -8,6 +8,20 @@ namespace Mmsim.Tests.Proc;
 public sealed class ProcModelTests
 {
     [Fact]
+    public void ANewlineInAMappedFilesPathIsWrittenAsOctal()
+    {
+        //   col 0
+        //   | r-- "/tmp/a\nb" |     the kernel (seq_file_path with "\n") prints /tmp/a\012b,
+        //                           checked on this machine with a Python mmap of such a file
+        // (found by the fuzzer: the newline split the smaps text the replay hands to pmap).
+        MmStruct mm = NewMm();
+        mm.MapAt(0, 1, R, MapFlags.Private | MapFlags.Fixed, OpenFile(NewInode("/tmp/a\nb", 1)));
+        string maps = ProcMaps.Format(mm);
+        Assert.Contains("/tmp/a\\012b\n", maps, StringComparison.Ordinal);
+        Assert.DoesNotContain("/tmp/a\nb", maps, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SmapsAndStatusOfAModelMm()
     {
         //   col 0                 col 1024   col 1030   col 1032
