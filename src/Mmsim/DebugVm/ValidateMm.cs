@@ -59,7 +59,8 @@ public static class ValidateMm
         {
             found.Add(new(VmInvariant.VmaOrder, $"mm {Name(mm)}: VMA {prev} overlaps or follows {v}"));
         }
-        else if (prev.End == v.Start && !mm.ForkUnlockedNeighbours && !(v.Start == mm.StartBrk && v.Start != 0) && VmaMerge.WouldMerge(prev, v))
+        else if (prev.End == v.Start && !mm.ForkUnlockedNeighbours && !(v.Start == mm.StartBrk && v.Start != 0)
+            && mm.SplitsLeftByRefusal?.Contains(v.Start) != true && VmaMerge.WouldMerge(prev, v))
         {
             found.Add(new(VmInvariant.VmaUnmerged, $"mm {Name(mm)}: neighbours {prev} (pgoff {prev.PgOff:x}) and {v} (pgoff {v.PgOff:x}) would have merged"));
         }

@@ -153,6 +153,13 @@ public sealed partial class MmStruct
     /// </summary>
     internal bool ForkUnlockedNeighbours { get; set; }
 
+    /// <summary>
+    /// Addresses where a refused operation left a VMA split (vms_gather_munmap_vmas() splits the
+    /// first VMA before it meets a sealed one and does not undo the split on -EPERM): the two
+    /// halves stay apart, as in the kernel, until something else changes them.
+    /// </summary>
+    internal HashSet<ulong>? SplitsLeftByRefusal { get; set; }
+
     /// <summary>Pages charged to this mm for VM_ACCOUNT areas (its share of vm_committed_as).</summary>
     public ulong CommittedPages { get; internal set; }
 

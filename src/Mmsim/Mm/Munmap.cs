@@ -75,6 +75,7 @@ public sealed partial class MmStruct
                 if (v != vma && start > vma.Start)
                 {
                     VmaMerge.Split(this, vma, start, newBelow: true);
+                    (SplitsLeftByRefusal ??= []).Add(start);
                 }
                 return -Errno.EPERM;
             }

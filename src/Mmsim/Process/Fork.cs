@@ -16,6 +16,7 @@ public static class Fork
         var mm = new MmStruct(parent.Config);
         mm.CopyLayoutFrom(parent);
         mm.ForkUnlockedNeighbours = parent.ForkUnlockedNeighbours;
+        mm.SplitsLeftByRefusal = parent.SplitsLeftByRefusal is null ? null : [.. parent.SplitsLeftByRefusal];
         MmPaging? paging = parent.Paging?.Machine.Attach(mm);
         Vma? prev = null;
         foreach (Vma src in parent.Vmas)
