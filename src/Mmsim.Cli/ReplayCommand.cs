@@ -67,49 +67,27 @@ internal static class ReplayCommand
             stdout.WriteLine(Help);
             return 0;
         }
-        string? trace = null;
-        string? root = null;
+        var shared = new ReplayArgs("replay");
         string? procDir = null;
-        string? cwd = null;
-        bool assumeWrites = true;
         bool paging = true;
         bool quiet = false;
         bool validate = false;
-        ReplayMode mode = ReplayMode.Check;
         for (int i = 0; i < args.Length; i++)
         {
+            if (shared.TryTake(args, ref i))
+            {
+                continue;
+            }
             switch (args[i])
             {
-                case "--check":
-                    mode = ReplayMode.Check;
-                    break;
-                case "--follow":
-                    mode = ReplayMode.Follow;
-                    break;
                 case "--quiet":
                     quiet = true;
                     break;
                 case "--validate":
                     validate = true;
                     break;
-                case "--root":
-                    root = Value(args, ref i);
-                    break;
                 case "--proc-dir":
-                    procDir = Value(args, ref i);
-                    break;
-                case "--cwd":
-                    cwd = Value(args, ref i);
-                    if (!cwd.StartsWith('/'))
-                    {
-                        throw new UsageException($"replay: --cwd {cwd}: give the absolute directory the program started in");
-                    }
-                    break;
-                case "--assume-writes":
-                    assumeWrites = true;
-                    break;
-                case "--no-assume-writes":
-                    assumeWrites = false;
+                    procDir = shared.Value(args, ref i);
                     break;
                 case "--no-paging":
                     paging = false;
@@ -118,35 +96,14 @@ internal static class ReplayCommand
                     paging = true;
                     break;
                 default:
-                    if (args[i].StartsWith('-'))
-                    {
-                        throw new UsageException($"replay: unknown option '{args[i]}' (try: mmsim replay --help)");
-                    }
-                    if (trace is not null)
-                    {
-                        throw new UsageException($"replay: one trace at a time ('{trace}' and '{args[i]}')");
-                    }
-                    trace = args[i];
-                    break;
+                    throw new UsageException($"replay: unknown option '{args[i]}' (try: mmsim replay --help)");
             }
         }
-        if (trace is null)
-        {
-            throw new UsageException("replay: missing TRACE (usage: mmsim replay TRACE [options]; mmsim replay --help for them)");
-        }
-        if (root is not null && !Directory.Exists(root))
-        {
-            throw new UsageException($"replay: --root {root}: no such directory");
-        }
-        if (!File.Exists(trace))
-        {
-            throw new UsageException($"{trace}: no such file");
-        }
-        if (!NativeStat.IsRegularFile(trace))
-        {
-            // A device or a FIFO would be read for ever.
-            throw new UsageException($"{trace}: not a regular file");
-        }
+        string trace = shared.CheckInput("replay: missing TRACE (usage: mmsim replay TRACE [options]; mmsim replay --help for them)");
+        string? root = shared.Root;
+        string? cwd = shared.Cwd;
+        bool assumeWrites = shared.AssumeWrites;
+        ReplayMode mode = shared.Mode;
         RecordingMetadata meta = RecordingMetadata.Load(trace);
         var options = new ReplayOptions
         {
@@ -235,15 +192,6 @@ internal static class ReplayCommand
     private static string Show(long v) => v < 0 && v >= -4095 ? $"-{ErrnoName(-v)}" : $"0x{v:x}";
 
     private static string ErrnoName(long e) => Errno.NameOf((int)e) ?? e.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private static string Value(string[] args, ref int i)
-    {
-        if (i + 1 >= args.Length)
-        {
-            throw new UsageException($"replay: {args[i]} needs a value");
-        }
-        return args[++i];
-    }
 
     /// <summary>Writes DIR/PID/{maps,smaps,smaps_rollup,status,statm,pmap,pmap-x,pmap-X}, each atomically (a temporary file renamed into place).</summary>
     private static void WriteSnapshot(string dir, ProcSnapshot snap)

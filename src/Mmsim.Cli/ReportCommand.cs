@@ -46,55 +46,19 @@ internal static class ReportCommand
             stdout.WriteLine(Help);
             return 0;
         }
-        string? trace = null;
+        var shared = new ReplayArgs("report");
         string? output = null;
-        string? root = null;
-        string? cwd = null;
-        bool assumeWrites = true;
-        ReplayMode mode = ReplayMode.Check;
         for (int i = 0; i < args.Length; i++)
         {
-            switch (args[i])
+            if (shared.TryTake(args, ref i))
             {
-                case "--check":
-                    mode = ReplayMode.Check;
-                    break;
-                case "--follow":
-                    mode = ReplayMode.Follow;
-                    break;
-                case "-o" or "--output":
-                    output = Value(args, ref i);
-                    break;
-                case "--root":
-                    root = Value(args, ref i);
-                    break;
-                case "--cwd":
-                    cwd = Value(args, ref i);
-                    if (!cwd.StartsWith('/'))
-                    {
-                        throw new UsageException($"report: --cwd {cwd}: give the absolute directory the program started in");
-                    }
-                    break;
-                case "--no-assume-writes":
-                    assumeWrites = false;
-                    break;
-                case "--assume-writes":
-                    assumeWrites = true;
-                    break;
-                default:
-                    if (args[i].StartsWith('-'))
-                    {
-                        throw new UsageException($"report: unknown option '{args[i]}' (try: mmsim report --help)");
-                    }
-                    if (trace is not null)
-                    {
-                        throw new UsageException($"report: one trace at a time ('{trace}' and '{args[i]}')");
-                    }
-                    trace = args[i];
-                    break;
+                continue;
             }
+            output = args[i] is "-o" or "--output"
+                ? shared.Value(args, ref i)
+                : throw new UsageException($"report: unknown option '{args[i]}' (try: mmsim report --help)");
         }
-        if (trace is null)
+        if (shared.Trace is null)
         {
             throw new UsageException("report: missing TRACE (usage: mmsim report TRACE -o REPORT.html; mmsim report --help)");
         }
@@ -102,22 +66,14 @@ internal static class ReportCommand
         {
             throw new UsageException("report: missing -o REPORT.html (where to write the page)");
         }
-        if (!File.Exists(trace))
-        {
-            throw new UsageException($"{trace}: no such file");
-        }
-        if (!NativeStat.IsRegularFile(trace))
-        {
-            // A device or a FIFO would be read for ever.
-            throw new UsageException($"{trace}: not a regular file");
-        }
+        string trace = shared.CheckInput("");
+        string? root = shared.Root;
+        string? cwd = shared.Cwd;
+        bool assumeWrites = shared.AssumeWrites;
+        ReplayMode mode = shared.Mode;
         if (SameFile(trace, output))
         {
             throw new UsageException($"report: -o {output} is the input trace; refusing to overwrite it");
-        }
-        if (root is not null && !Directory.Exists(root))
-        {
-            throw new UsageException($"report: --root {root}: no such directory");
         }
         string? outDir = Path.GetDirectoryName(Path.GetFullPath(output));
         if (outDir is not null && !Directory.Exists(outDir))
@@ -199,14 +155,5 @@ internal static class ReportCommand
         string tmp = target + ".tmp";
         File.WriteAllText(tmp, text);
         File.Move(tmp, target, overwrite: true);
-    }
-
-    private static string Value(string[] args, ref int i)
-    {
-        if (i + 1 >= args.Length)
-        {
-            throw new UsageException($"report: {args[i]} needs a value");
-        }
-        return args[++i];
     }
 }
