@@ -52,6 +52,15 @@ internal sealed class KernelThreadStep : DemoStep
         scene.Figures["after.mm_count"] = pm.MmCount;
         scene.Kernel = k;
         scene.Pid = kw.Pid;
+        scene.Picture = (Mmsim.Pictures.CountsPicture.Render("A kernel thread borrows gonzo's mm (active_mm, lazy TLB)",
+            "gonzo's mm_users and mm_count; 1 in the last column: CPU 0 has gonzo's page tables loaded (CR3)",
+            ["users", "count", "in CR3"],
+            [
+                new("gonzo (pid 100) runs on CPU 0", [pm.MmUsers, scene.Figures["before.mm_count"], 1]),
+                new($"{kw.Comm} runs on CPU 0: mm NULL, borrows gonzo's (mmgrab)", [pm.MmUsers, scene.Figures["kthread.mm_count"], 1]),
+                new("bash (pid 300) runs on CPU 0: switch_mm, mmdrop", [pm.MmUsers, scene.Figures["after.mm_count"], 0]),
+            ]),
+            "gonzo's mm_users and mm_count as the kernel thread borrows its mm");
     }
 
     private static string Who(MmStruct? mm, MmStruct gonzo) => mm is null ? "NULL" : mm == gonzo ? "gonzo's" : "another";

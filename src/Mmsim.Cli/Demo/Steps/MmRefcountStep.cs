@@ -42,10 +42,12 @@ internal sealed class MmRefcountStep : DemoStep
         o.WriteLine("  event                                                      pid 100's mm     pid 102's mm     mm_struct objects");
         o.WriteLine("                                                             users  count     users  count     in use");
         int n = 0;
+        var rows = new List<Mmsim.Pictures.CountsRow>();
         void Row(string what)
         {
             string c = cm is null ? "  -      -  " : $"{cm.MmUsers,4}  {cm.MmCount,5}  ";
             long objs = DemoKit.MmStructObjects(k);
+            rows.Add(new(what, [pm.MmUsers, pm.MmCount, cm?.MmUsers, cm?.MmCount, objs]));
             o.WriteLine($"  {what,-58} {pm.MmUsers,4}  {pm.MmCount,5}     {c}     {objs,5}");
             scene.Figures[$"e{n}.p.mm_users"] = pm.MmUsers;
             scene.Figures[$"e{n}.p.mm_count"] = pm.MmCount;
@@ -93,5 +95,9 @@ internal sealed class MmRefcountStep : DemoStep
         o.WriteLine("  Likewise 100's: torn down at event 6, freed at event 8 when the second CPU let go of it.");
         scene.Kernel = k;
         scene.Pid = 100;
+        scene.Picture = (Mmsim.Pictures.CountsPicture.Render("mm_users and mm_count as threads and processes come and go",
+            "pid 100 (gonzo) with its thread 101 and its forked child 102; mm_struct objects in the slab cache",
+            ["100 users", "100 count", "102 users", "102 count", "mm_structs"], rows),
+            "mm_users and mm_count after each event");
     }
 }
