@@ -173,7 +173,7 @@ internal static class FuzzCommand
                     if (save is not null)
                     {
                         Directory.CreateDirectory(save);
-                        File.WriteAllBytes(Path.Combine(save, $"{t.Name}-{n}.bin"), input);
+                        AtomicFile.Write(Path.Combine(save, $"{t.Name}-{n}.bin"), input);
                     }
                     break;
             }

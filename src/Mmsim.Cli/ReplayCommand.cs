@@ -210,12 +210,9 @@ internal static class ReplayCommand
 
     private static void WriteAtomically(string target, string? text)
     {
-        if (text is null)
+        if (text is not null)
         {
-            return;
+            AtomicFile.Write(target, text);
         }
-        string tmp = target + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, target, overwrite: true);
     }
 }

@@ -126,7 +126,7 @@ internal static class ReportCommand
     /// </summary>
     internal static int Write(ModelRun run, string output, TextWriter stdout)
     {
-        WriteAtomically(output, ReportPage.Build(run));
+        AtomicFile.Write(output, ReportPage.Build(run));
         stdout.WriteLine($"{output}: {run.Processes.Count} processes, {run.Calls} calls replayed, {run.Divergences.Count} diverged");
         return 0;
     }
@@ -147,13 +147,5 @@ internal static class ReportCommand
         string ra = new FileInfo(fa).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? fa;
         string rb = new FileInfo(fb).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? fb;
         return ra == rb;
-    }
-
-    /// <summary>Writes the page beside the target and renames it into place: readers see the old file or the whole new one.</summary>
-    private static void WriteAtomically(string target, string text)
-    {
-        string tmp = target + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, target, overwrite: true);
     }
 }

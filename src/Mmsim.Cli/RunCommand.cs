@@ -105,7 +105,7 @@ internal static class RunCommand
         catch (ScenarioException e)
         {
             stdout.Flush();
-            stderr.WriteLine("mmsim: " + e.Message);
+            stderr.WriteLine(Program.ErrorLine(e.Message));
             return 2;
         }
     }

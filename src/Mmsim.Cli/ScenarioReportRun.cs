@@ -26,7 +26,7 @@ internal static class ScenarioReportRun
             {
                 continue;
             }
-            if (captures.Count < 16)
+            if (captures.Count < TraceRun.MaxCaptured)
             {
                 captures.Add(ProcessCapture.Take(run.Kernel, t, "at the end of the scenario"));
             }
@@ -46,12 +46,13 @@ internal static class ScenarioReportRun
             {
                 samples[s.Pid] = list = [];
             }
+            // One point per statement (a trace keeps only the points where something changed).
             list.Add(new MemorySample(s.Step, s.VszKiB * 1024, s.RssKiB * 1024, s.MinFlt, s.MajFlt));
         }
         var divergences = new List<string>();
         foreach (Divergence d in run.Divergences)
         {
-            divergences.Add($"{Path.GetFileName(file)}:{d.Line}: pid {d.Pid} {d.Call}: recorded {d.Recorded}, model {d.Model}");
+            divergences.Add(TraceRun.Describe(Path.GetFileName(file), d));
         }
         return new ModelRun
         {

@@ -23,7 +23,7 @@ internal static class TraceRun
         var captures = new List<ProcessCapture>();
         var samples = new Dictionary<int, List<MemorySample>>();
         int notCaptured = 0;
-        ReplayOptions withSamples = options with { OnSample = s => AddSample(samples, s) };
+        ReplayOptions withSamples = options with { OnSample = s => AddSample(samples, s.Pid, new MemorySample(s.Line, s.VszBytes, s.RssBytes, s.MinFlt, s.MajFlt)) };
         string fileName = Path.GetFileName(name);
         Replayer r = Replayer.RunWithEvidence(() =>
         {
@@ -52,8 +52,7 @@ internal static class TraceRun
         var divergences = new List<string>();
         foreach (Divergence d in r.Divergences)
         {
-            string what = d.Detail.Length > 0 ? d.Detail : string.Create(CultureInfo.InvariantCulture, $"recorded {d.Recorded}, model {d.Model}");
-            divergences.Add(string.Create(CultureInfo.InvariantCulture, $"{fileName}:{d.Line}: pid {d.Pid} {d.Call}: {what}"));
+            divergences.Add(Describe(fileName, d));
         }
         return new ModelRun
         {
@@ -70,15 +69,21 @@ internal static class TraceRun
         };
     }
 
-    /// <summary>Keeps a sample when something changed since the process's last one (the timeline is a step line).</summary>
-    private static void AddSample(Dictionary<int, List<MemorySample>> samples, ReplaySample s)
+    /// <summary>A divergence as the page lists it: FILE:LINE: pid P call: what differed.</summary>
+    internal static string Describe(string fileName, Divergence d)
     {
-        if (!samples.TryGetValue(s.Pid, out List<MemorySample>? list))
+        string what = d.Detail.Length > 0 ? d.Detail : string.Create(CultureInfo.InvariantCulture, $"recorded {d.Recorded}, model {d.Model}");
+        return string.Create(CultureInfo.InvariantCulture, $"{fileName}:{d.Line}: pid {d.Pid} {d.Call}: {what}");
+    }
+
+    /// <summary>Keeps a sample of a process when something changed since its last one (the timeline is a step line).</summary>
+    private static void AddSample(Dictionary<int, List<MemorySample>> samples, int pid, MemorySample m)
+    {
+        if (!samples.TryGetValue(pid, out List<MemorySample>? list))
         {
             list = new List<MemorySample>();
-            samples[s.Pid] = list;
+            samples[pid] = list;
         }
-        var m = new MemorySample(s.Line, s.VszBytes, s.RssBytes, s.MinFlt, s.MajFlt);
         if (list.Count > 0 && list[^1] with { Index = m.Index } == m)
         {
             return;

@@ -64,9 +64,7 @@ internal static class DemoPictures
         }
         Directory.CreateDirectory(dir);
         string path = Path.Combine(dir, $"{number:D2}-{step.Id}.svg");
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, picture.Value.Svg);
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.Write(path, picture.Value.Svg);
         o.WriteLine($"  picture: {path} ({picture.Value.What})");
     }
 
