@@ -54,6 +54,9 @@ public enum VmInvariant
     /// <summary>A huge PMD without its deposited PTE table.</summary>
     HugePmdDeposit,
 
+    /// <summary>The page walker's hint (the PTE table of the last region walked) differs from what a walk from the root finds.</summary>
+    WalkHint,
+
     /// <summary>A frame's mapcount (or a folio's entire mapcount) differs from the entries mapping it.</summary>
     FrameMapcount,
 

@@ -58,13 +58,13 @@ public sealed partial class MmPaging
             }
             if (Tables.Wide)
             {
-                CopyPteTable(parent, spt, dpt, G.Index(PteLevel, addr), (int)((next - addr) >> Page.Shift), cow, (src.Flags & VmFlags.Shared) != 0);
+                CopyPteTable(parent, spt, dpt, PteIndex(addr), (int)((next - addr) >> Page.Shift), cow, (src.Flags & VmFlags.Shared) != 0);
                 addr = next;
                 continue;
             }
             for (ulong a = addr; a < next; a += Page.Size)
             {
-                int idx = G.Index(PteLevel, a);
+                int idx = PteIndex(a);
                 ulong pte = parent.Tables.Get(spt, idx);
                 if (IsNone(pte))
                 {

@@ -86,7 +86,7 @@ public sealed partial class MmPaging
     {
         ulong nrPages = (ulong)Machine.Options.FaultAroundBytes >> Page.Shift;
         ulong ptes = 1UL << G.Bits[PteLevel];
-        ulong pteOff = (ulong)G.Index(PteLevel, addr);
+        ulong pteOff = (ulong)PteIndex(addr);
         ulong vmaOff = Page.Pages(addr - vma.Start);
         ulong fromPte = Math.Max(pteOff / nrPages * nrPages, pteOff - Math.Min(pteOff, vmaOff));
         ulong toPte = Math.Min(Math.Min(fromPte + nrPages, ptes), pteOff + vma.Pages - vmaOff) - 1;

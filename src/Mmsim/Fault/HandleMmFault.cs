@@ -112,7 +112,7 @@ public sealed partial class MmPaging
     /// <summary>handle_pte_fault(): the PTE level of a fault, its table found.</summary>
     private VmFault HandlePteFault(Vma vma, ulong addr, bool write, int pt)
     {
-        int idx = G.Index(PteLevel, addr);
+        int idx = PteIndex(addr);
         ulong pte = Tables.Get(pt, idx);
         if (IsNone(pte))
         {

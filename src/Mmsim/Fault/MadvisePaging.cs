@@ -83,7 +83,7 @@ public sealed partial class MmPaging
             int pt = (int)EntryPfn(pmd);
             for (ulong a = addr; a < next; a += Page.Size)
             {
-                int idx = G.Index(PteLevel, a);
+                int idx = PteIndex(a);
                 ulong pte = Tables.Get(pt, idx);
                 if (!IsPresent(pte) || (pte & Special) != 0)
                 {

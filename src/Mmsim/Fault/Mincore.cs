@@ -32,7 +32,7 @@ public sealed partial class MmPaging
             }
             if (!IsNone(pmd))
             {
-                ulong pte = Tables.Get((int)EntryPfn(pmd), G.Index(PteLevel, addr));
+                ulong pte = Tables.Get((int)EntryPfn(pmd), PteIndex(addr));
                 if (IsPresent(pte))
                 {
                     return true;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mmsim.Fs;
 using Mmsim.Mm;
 using Mmsim.Phys;
@@ -45,6 +46,7 @@ public sealed partial class MmPaging
         Phys = machine.Phys;
         Tables = new MmPgtables(machine.Store, machine.Geometry);
         G = machine.Geometry;
+        _pteIndexMask = (1UL << G.Bits[G.Levels - 1]) - 1;
     }
 
     public MmStruct Mm { get; }
@@ -80,6 +82,13 @@ public sealed partial class MmPaging
     public int Deposits => _deposits.Count;
 
     private int PteLevel => Tables.PteLevel;
+
+    /// <summary>The index bits of the PTE level (511, or 1023 in 2-level mode).</summary>
+    private readonly ulong _pteIndexMask;
+
+    /// <summary>pte_index(): the entry of addr in its PTE table (the level above the 4 KiB offset).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int PteIndex(ulong addr) => (int)((addr >> Page.Shift) & _pteIndexMask);
 
     private int PmdLevel => Tables.PmdLevel;
 
@@ -192,7 +201,7 @@ public sealed partial class MmPaging
     /// <summary>The PTE entry for addr if its table exists: returns false otherwise (or when a huge PMD maps it).</summary>
     internal bool FindPte(ulong addr, out int table, out int idx)
     {
-        idx = G.Index(PteLevel, addr);
+        idx = PteIndex(addr);
         table = Tables.Descend(addr, PteLevel, alloc: false, out _);
         return table >= 0;
     }
@@ -219,7 +228,7 @@ public sealed partial class MmPaging
             pageShift = G.Shifts[PmdLevel];
             return pmd;
         }
-        return Tables.Get((int)EntryPfn(pmd), G.Index(PteLevel, addr));
+        return Tables.Get((int)EntryPfn(pmd), PteIndex(addr));
     }
 
     // ---- rmap and refcounts ----

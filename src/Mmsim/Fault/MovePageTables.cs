@@ -90,14 +90,14 @@ public sealed partial class MmPaging
         }
         for (ulong off = 0; off < extent; off += Page.Size)
         {
-            int si = G.Index(PteLevel, oa + off);
+            int si = PteIndex(oa + off);
             ulong pte = Tables.Get(spt, si);
             if (IsNone(pte))
             {
                 continue;
             }
             Tables.Set(spt, si, 0);
-            Tables.Set(dpt, G.Index(PteLevel, na + off), pte);
+            Tables.Set(dpt, PteIndex(na + off), pte);
         }
         return true;
     }

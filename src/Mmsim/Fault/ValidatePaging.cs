@@ -24,6 +24,10 @@ public sealed partial class MmPaging
             WalkTable(Tables.Root, 0, 0, false, rss, perLevel, found, use);
         }
         CheckTableCounts(perLevel, found, use);
+        if (Tables.CheckHint() is { } stale)
+        {
+            found.Add(new(VmInvariant.WalkHint, $"mm {ValidateMm.Name(Mm)}: {stale}"));
+        }
         for (int c = 0; c < 4; c++)
         {
             if (rss[c] != _rss[c])

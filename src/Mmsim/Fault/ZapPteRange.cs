@@ -80,7 +80,7 @@ public sealed partial class MmPaging
         }
         for (ulong a = addr; a < end; a += Page.Size)
         {
-            int idx = G.Index(PteLevel, a);
+            int idx = PteIndex(a);
             ulong pte = Tables.Get(pt, idx);
             if (IsNone(pte))
             {
@@ -116,7 +116,7 @@ public sealed partial class MmPaging
     /// </summary>
     private void ZapPteTable(int pt, ulong addr, ulong end)
     {
-        int first = G.Index(PteLevel, addr);
+        int first = PteIndex(addr);
         Span<ulong> ptes = Tables.Entries64(pt).Slice(first, (int)((end - addr) >> Page.Shift));
         long anon = 0;
         long file = 0;

@@ -50,6 +50,81 @@ public sealed class MmPgtables
 
     public PagingGeometry Geometry { get; }
 
+    /// <summary><see cref="HintRegion"/> when there is no hint (above every 2 MiB region number).</summary>
+    internal const ulong NoHint = ulong.MaxValue;
+
+    // The walk hint: the model's own memo, not a hardware structure (the x86 paging-structure
+    // caches are not modelled, and a hinted walk still counts a memory reference per level).
+    // The last 4-level walk that got down to a PTE table leaves here the 2 MiB region it
+    // walked (va >> 21), that PTE table and the pool index of its first entry, and the AND and
+    // OR of the three entries above it, all present and Accessed. A walk of the same region
+    // then reads the PTE alone: while no entry of any other table changes (Set forgets the
+    // hint otherwise), the entries above are the ones the hint saw. The page-fault path walks
+    // twice (the fault, the retry) through the same region as the faults before it.
+
+    /// <summary>The hinted 2 MiB region (va &gt;&gt; 21), or <see cref="NoHint"/>.</summary>
+    internal ulong HintRegion = NoHint;
+
+    /// <summary>The hinted PTE table's frame.</summary>
+    internal int HintPte = -1;
+
+    /// <summary>The pool index of the hinted PTE table's entry 0.</summary>
+    internal int HintBase;
+
+    /// <summary>The AND of the PGD, PUD and PMD entries above the hinted table.</summary>
+    internal ulong HintAll;
+
+    /// <summary>The OR of those entries.</summary>
+    internal ulong HintAny;
+
+    /// <summary>
+    /// Whether the walk hint still says what a walk from the root finds: the hinted region's
+    /// PMD entry points at the hinted table, the table's block is the hinted one, and the entries
+    /// above have the hinted AND and OR. Returns what differs, or null (also without a hint).
+    /// </summary>
+    internal string? CheckHint()
+    {
+        if (HintRegion == NoHint)
+        {
+            return null;
+        }
+        ulong va = HintRegion << 21;
+        int table = Root;
+        ulong all = ~0UL;
+        ulong any = 0;
+        for (int l = 0; l < PteLevel; l++)
+        {
+            ulong e = Get(table, Geometry.Index(l, va));
+            if ((e & Present) == 0 || IsLeaf(e))
+            {
+                return $"walk hint for 0x{va:x}: level {l} entry {e:x} is not a table";
+            }
+            all &= e;
+            any |= e;
+            table = (int)EntryPfn(e);
+        }
+        ref Phys.PageFrame f = ref Frames[table];
+        if (table != HintPte || (int)f.Index * PgtableStore.EntriesPerBlock != HintBase || all != HintAll || any != HintAny)
+        {
+            return $"walk hint for 0x{va:x}: PTE table {HintPte} at {HintBase} (and {HintAll:x}/{HintAny:x}), the walk finds {table} at {(int)f.Index * PgtableStore.EntriesPerBlock} (and {all:x}/{any:x})";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Remembers a 4-level walk's way down to a PTE table (see the field comments above): the
+    /// entries above it must be present, not huge, and Accessed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void NoteHint(ulong va, int pteTable, int poolBase, ulong all, ulong any)
+    {
+        HintRegion = va >> 21;
+        HintPte = pteTable;
+        HintBase = poolBase;
+        HintAll = all;
+        HintAny = any;
+    }
+
     /// <summary>
     /// The machine's frame array (fixed for its life), kept here with <see cref="LongModeLast"/>
     /// so that the walker starts from this object alone.
@@ -85,15 +160,23 @@ public sealed class MmPgtables
 
     /// <summary>Reads entry idx of a table frame.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Get(int table, int idx) => _wide ? _store.Entry64(table, CheckIndex(idx)) : _store.Entries32(table)[idx];
+    public ulong Get(int table, int idx) => _wide ? Slot64(table, CheckIndex(idx)) : _store.Entries32(table)[idx];
 
-    /// <summary>Writes entry idx of a table frame (set_pte()/set_pmd()/...).</summary>
+    /// <summary>
+    /// Writes entry idx of a table frame (set_pte()/set_pmd()/...). A write to any table but the
+    /// walk hint's PTE table forgets the hint (<see cref="NoteHint"/>): only a change above the
+    /// PTE level could make it wrong, and this needs no knowledge of the table's level.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Set(int table, int idx, ulong value)
     {
+        if (table != HintPte)
+        {
+            HintRegion = NoHint;
+        }
         if (_wide)
         {
-            _store.Entry64(table, CheckIndex(idx)) = value;
+            Slot64(table, CheckIndex(idx)) = value;
         }
         else
         {
@@ -109,6 +192,26 @@ public sealed class MmPgtables
 
     /// <summary>Whether entries are 64-bit (all modes but 2-level).</summary>
     public bool Wide => _wide;
+
+    /// <summary>
+    /// Entry idx of a 64-bit table frame, by reference, through this mm's copy of the frame
+    /// array: two short chains (frame, then pool) instead of going through the store's machine.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref ulong Slot64(int table, int idx)
+    {
+        if (table == HintPte && HintRegion != NoHint)
+        {
+            // The walk hint's PTE table (a fault's, right after the MMU's walk): its block is known.
+            return ref _store.Pool[HintBase + idx];
+        }
+        ref Phys.PageFrame f = ref Frames[table];
+        if ((f.Flags & Phys.PageFlags.PageTable) == 0)
+        {
+            PgtableStore.NotATable(table);
+        }
+        return ref _store.Pool[((int)f.Index * PgtableStore.EntriesPerBlock) + idx];
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int CheckIndex(int idx)

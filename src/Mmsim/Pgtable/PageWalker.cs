@@ -132,50 +132,87 @@ public sealed class PageWalker : IPageWalker
         {
             Phys.PageFrame[] frames = pt.Frames;
             ref ulong pool = ref MemoryMarshal.GetArrayDataReference(pt.Store.Pool);
-            ulong e0 = Entry(frames, ref pool, pt.Root, va, 39);
-            if ((e0 & Present) != 0)
+            int pte;
+            ulong e3;
+            ulong upAll;
+            ulong upAny;
+            if ((va >> 21) == pt.HintRegion)
             {
-                ulong e1 = Entry(frames, ref pool, (int)EntryPfn(e0), va, 30);
-                if ((e1 & (Present | Pse)) == Present)
+                // The region of the last walk, no other table changed since: its PTE table.
+                pte = pt.HintPte;
+                e3 = Unsafe.Add(ref pool, pt.HintBase + (nint)((va >> 12) & 511));
+                upAll = pt.HintAll;
+                upAny = pt.HintAny;
+            }
+            else
+            {
+                ulong e0 = Entry(frames, ref pool, pt.Root, va, 39);
+                if ((e0 & Present) == 0)
                 {
-                    ulong e2 = Entry(frames, ref pool, (int)EntryPfn(e1), va, 21);
-                    if ((e2 & (Present | Pse)) == Present)
-                    {
-                        int pte = (int)EntryPfn(e2);
-                        ulong e3 = Entry(frames, ref pool, pte, va, 12);
-                        if ((e3 & Present) == 0)
-                        {
-                            // The fault path's first walk: a none (or swap, or PROT_NONE) PTE.
-                            memoryRefs += 4;
-                            pteTable = pte;
-                            translation = default;
-                            return WalkFault.NotPresent;
-                        }
-                        ulong all = e0 & e1 & e2 & e3;
-                        ulong any = e0 | e1 | e2 | e3;
-                        bool writable = (all & Rw) != 0;
-                        bool noExec = (any & Nx) != 0;
-                        if ((all & User) == 0 || (kind == AccessKind.Write && !writable) || (kind == AccessKind.Execute && noExec))
-                        {
-                            memoryRefs += 4;
-                            pteTable = pte;
-                            translation = default;
-                            return WalkFault.Protection;
-                        }
-                        // Allowed; Accessed all the way and, for a write, a dirty leaf: nothing to write back.
-                        if ((all & Accessed) != 0 && (kind != AccessKind.Write || (e3 & Dirty) != 0))
-                        {
-                            memoryRefs += 4;
-                            pteTable = pte;
-                            translation = new Translation(EntryPfn(e3), Page.Shift, writable, User: true, noExec,
-                                (e3 & Global) != 0, (e3 & Dirty) != 0 || kind == AccessKind.Write);
-                            return WalkFault.None;
-                        }
-                    }
+                    return WalkLongModeFull(pt, va, kind, out translation, ref memoryRefs, out pteTable);
                 }
+                ulong e1 = Entry(frames, ref pool, (int)EntryPfn(e0), va, 30);
+                if ((e1 & (Present | Pse)) != Present)
+                {
+                    return WalkLongModeFull(pt, va, kind, out translation, ref memoryRefs, out pteTable);
+                }
+                ulong e2 = Entry(frames, ref pool, (int)EntryPfn(e1), va, 21);
+                if ((e2 & (Present | Pse)) != Present)
+                {
+                    return WalkLongModeFull(pt, va, kind, out translation, ref memoryRefs, out pteTable);
+                }
+                pte = (int)EntryPfn(e2);
+                int poolBase = TableBase(frames, pte);
+                e3 = Unsafe.Add(ref pool, poolBase + (nint)((va >> 12) & 511));
+                upAll = e0 & e1 & e2;
+                upAny = e0 | e1 | e2;
+                if ((upAll & Accessed) != 0)
+                {
+                    pt.NoteHint(va, pte, poolBase, upAll, upAny);
+                }
+            }
+            if ((e3 & Present) == 0)
+            {
+                // The fault path's first walk: a none (or swap, or PROT_NONE) PTE.
+                memoryRefs += 4;
+                pteTable = pte;
+                translation = default;
+                return WalkFault.NotPresent;
+            }
+            ulong all = upAll & e3;
+            ulong any = upAny | e3;
+            bool writable = (all & Rw) != 0;
+            bool noExec = (any & Nx) != 0;
+            if ((all & User) == 0 || (kind == AccessKind.Write && !writable) || (kind == AccessKind.Execute && noExec))
+            {
+                memoryRefs += 4;
+                pteTable = pte;
+                translation = default;
+                return WalkFault.Protection;
+            }
+            // Allowed; Accessed all the way and, for a write, a dirty leaf: nothing to write back.
+            if ((all & Accessed) != 0 && (kind != AccessKind.Write || (e3 & Dirty) != 0))
+            {
+                memoryRefs += 4;
+                pteTable = pte;
+                translation = new Translation(EntryPfn(e3), Page.Shift, writable, User: true, noExec,
+                    (e3 & Global) != 0, (e3 & Dirty) != 0 || kind == AccessKind.Write);
+                return WalkFault.None;
             }
         }
         return WalkLongModeFull(pt, va, kind, out translation, ref memoryRefs, out pteTable);
+    }
+
+    /// <summary>The pool index of entry 0 of a 64-bit table frame (checked to be one).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TableBase(Phys.PageFrame[] frames, int table)
+    {
+        ref Phys.PageFrame f = ref frames[table];
+        if ((f.Flags & Phys.PageFlags.PageTable) == 0)
+        {
+            PgtableStore.NotATable(table);
+        }
+        return (int)f.Index * PgtableStore.EntriesPerBlock;
     }
 
     /// <summary>

@@ -89,14 +89,11 @@ public sealed partial class Machine
     /// <summary>The CPU task runs on, or -1.</summary>
     public int CpuOf(Task task)
     {
-        foreach (Cpu c in _cpus)
-        {
-            if (c.Current == task)
-            {
-                return c.Id;
-            }
-        }
-        return -1;
+        // A task running on a CPU has that CPU as its task_cpu (Validate checks it), so only
+        // that one CPU needs looking at.
+        int cpu = task.Cpu;
+        Cpu[] cpus = _cpus;
+        return (uint)cpu < (uint)cpus.Length && cpus[cpu].Current == task ? cpu : -1;
     }
 
     /// <summary>

@@ -35,12 +35,12 @@ public sealed partial class Machine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FaultResult Access(int cpu, ulong address, AccessKind kind, out ulong physAddr)
     {
-        if (TryHit(cpu, address, kind, out ulong data))
+        if (TryHit(cpu, address, kind, out ulong data, out int index))
         {
             physAddr = TlbArray.PhysAddr(data, address);
             return FaultResult.Ok;
         }
-        return AccessNotHit(cpu, address, kind, out physAddr);
+        return AccessNotHit(cpu, address, kind, index, data, out physAddr);
     }
 
     /// <summary>
@@ -49,20 +49,20 @@ public sealed partial class Machine
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FaultResult Access(int cpu, ulong address, AccessKind kind) =>
-        TryHit(cpu, address, kind, out _) ? FaultResult.Ok : AccessNotHit(cpu, address, kind, out _);
+        TryHit(cpu, address, kind, out ulong data, out int index) ? FaultResult.Ok : AccessNotHit(cpu, address, kind, index, data, out _);
 
     /// <summary>
     /// The hit path: the first (4 KiB) array of the L1 only, reached straight from a per-CPU
     /// array; it holds the level's PCID and its hit counter, so that the chain of dependent loads
     /// is machine, array, tags. A hit whose cached bits allow the access is counted and touched
-    /// and its data word returned; anything else (a miss, a refused hit) returns false, changing
-    /// nothing, for <see cref="AccessNotHit"/>.
+    /// and its data word returned; anything else returns false, changing nothing, with the index
+    /// and data word of a refused hit (index -1 for a miss) for <see cref="AccessNotHit"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryHit(int cpu, ulong address, AccessKind kind, out ulong data)
+    private bool TryHit(int cpu, ulong address, AccessKind kind, out ulong data, out int index)
     {
         TlbArray array = kind == AccessKind.Execute ? _l1iFirst[cpu] : _l1dFirst[cpu];
-        int index = array.LookupFirstSizeScalar(address, out int set, out int way);
+        index = array.LookupFirstSizeScalar(address, out int set, out int way);
         if (index >= 0)
         {
             data = array.DataAt(index);
@@ -79,20 +79,17 @@ public sealed partial class Machine
     }
 
     /// <summary>
-    /// The access after <see cref="TryHit"/> found no usable entry in the first array: probes it
-    /// again (a probe changes nothing) to tell a refused hit from a miss.
+    /// The access after <see cref="TryHit"/> found no usable entry in the first array: a refused
+    /// hit (index, with its data word) or a miss (index -1).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private FaultResult AccessNotHit(int cpu, ulong address, AccessKind kind, out ulong physAddr)
+    private FaultResult AccessNotHit(int cpu, ulong address, AccessKind kind, int index, ulong data, out ulong physAddr)
     {
-        bool exec = kind == AccessKind.Execute;
-        TlbArray array = exec ? _l1iFirst[cpu] : _l1dFirst[cpu];
-        int index = array.LookupFirstSizeScalar(address, out _, out _);
         if (index >= 0)
         {
-            return Refused(_cpus[cpu], array.DataAt(index), address, kind, out physAddr);
+            return Refused(_cpus[cpu], data, address, kind, out physAddr);
         }
-        return AccessL1(_cpus[cpu], exec ? _l1i[cpu] : _l1d[cpu], address, kind, out physAddr);
+        return AccessL1(_cpus[cpu], kind == AccessKind.Execute ? _l1i[cpu] : _l1d[cpu], address, kind, out physAddr);
     }
 
     /// <summary>The rest of the L1 lookup (the other sizes and arrays), off the hit path.</summary>
