@@ -66,9 +66,12 @@ internal static class BenchPaging
 
         The last line gives the host memory the model spends per simulated 4 KiB frame.
 
-        The model is timed at its steady state: mmsim runs the benchmark in a child process with
-        dynamic PGO on (DOTNET_TieredPGO=1, .NET's default, which BenchmarkDotNet also uses; the
-        CLI turns it off for short replays).
+        The model is timed at its steady state, as BenchmarkDotNet times it: each operation runs
+        in a child process of its own (so that what the JIT learnt from one operation does not
+        shape the code another is timed with), with .NET's default JIT: dynamic PGO on
+        (DOTNET_TieredPGO=1; the CLI turns it off for short replays) and the precompiled
+        ReadyToRun code of ./mmsim's build not used (DOTNET_ReadyToRun=0; it is there for a fast
+        start).
 
         Exit status: 0 done, 1 an access failed, the model disagreed with the kernel or the
         kernel helper failed, 2 bad usage.
@@ -184,8 +187,50 @@ internal static class BenchPaging
                 return 1;
             }
         }
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"host bytes per simulated frame: {PhysMem.HostBytesPerFrame}"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{ClosingLine} {PhysMem.HostBytesPerFrame}"));
         return 0;
+    }
+
+    /// <summary>The start of the last line of a run (the host memory per frame).</summary>
+    public const string ClosingLine = "host bytes per simulated frame:";
+
+    /// <summary>
+    /// The command line <c>bench paging ARGS</c> split into one per operation it runs (each with
+    /// <c>--only</c> that operation); the line itself when it names one operation or does not
+    /// parse (the run then reports the error).
+    /// </summary>
+    public static IReadOnlyList<string[]> PerOperation(string[] args)
+    {
+        var rest = new List<string>();
+        List<string> ops = [.. All];
+        try
+        {
+            for (int i = 2; i < args.Length; i++)
+            {
+                if (args[i] == "--only")
+                {
+                    ops = ParseOnly(i + 1 < args.Length ? args[++i] : throw new UsageException("--only needs a value"));
+                }
+                else
+                {
+                    rest.Add(args[i]);
+                }
+            }
+        }
+        catch (UsageException)
+        {
+            return [args];
+        }
+        if (ops.Count <= 1)
+        {
+            return [args];
+        }
+        var runs = new List<string[]>();
+        foreach (string op in ops)
+        {
+            runs.Add([args[0], args[1], .. rest, "--only", op]);
+        }
+        return runs;
     }
 
     private static List<string> ParseOnly(string list)

@@ -87,6 +87,26 @@ public sealed partial class BenchPagingTests
         Assert.Contains("untimed", stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The PGO re-run gives each operation a child process of its own: the command line once
+    /// per operation, each naming it alone with --only, the other options kept in order; a line
+    /// with one operation, or one that does not parse, runs as it is (and reports its error).
+    /// </summary>
+    [Fact]
+    public void EachOperationRunsInAProcessOfItsOwn()
+    {
+        IReadOnlyList<string[]> runs = BenchPaging.PerOperation(["bench", "paging", "--quick", "--only", "cow,fork", "--model-only"]);
+        Assert.Equal(2, runs.Count);
+        Assert.Equal(["bench", "paging", "--quick", "--model-only", "--only", "cow"], runs[0]);
+        Assert.Equal(["bench", "paging", "--quick", "--model-only", "--only", "fork"], runs[1]);
+        Assert.Equal(7, BenchPaging.PerOperation(["bench", "paging", "--reps", "5"]).Count);
+        Assert.Equal(["bench", "paging", "--reps", "5", "--only", "tlb_miss"], BenchPaging.PerOperation(["bench", "paging", "--reps", "5"])[6]);
+        string[] one = ["bench", "paging", "--only", "fork"];
+        Assert.Same(one, Assert.Single(BenchPaging.PerOperation(one)));
+        string[] bad = ["bench", "paging", "--only", "nope,fork"];
+        Assert.Same(bad, Assert.Single(BenchPaging.PerOperation(bad)));
+    }
+
     /// <summary>The benchmark in this process (it changes nothing of the process's own memory; the kernel side is a child).</summary>
     private static (int Status, string[] Lines, string Err) Run(params string[] args)
     {

@@ -131,6 +131,7 @@ public sealed partial class MmPaging
     /// writable mappings of files whose dirty pages are tracked (vma_wants_writenotify(): regular
     /// files; shmem is not tracked), so the first write faults.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong PageProt(Vma vma)
     {
         VmFlags f = vma.Flags;

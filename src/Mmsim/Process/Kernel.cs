@@ -38,7 +38,7 @@ public sealed partial class Kernel
         Paging = new PagingMachine(new PhysMem(phys), config.PagingMode, options);
         MachineConfig m = machine ?? MachineConfig.Default;
         Machine = new Machine(m.NrCpus, PageWalker.Instance, m.Tlb, m.Pcid);
-        Machine.FaultHandler = HandlePageFault;
+        Machine.FaultHandler = this;
         Paging.TlbFlush = Machine;
         Scheduler = new Scheduler(Machine, this);
     }

@@ -27,7 +27,7 @@ namespace Mmsim.Process;
 /// The CPU a syscall runs on (Machine.ThisCpu, where its flushes start) is the CPU of the task
 /// last passed to <see cref="Run"/>, <see cref="Schedule"/> or <see cref="Access"/>.
 /// </summary>
-public sealed partial class Kernel
+public sealed partial class Kernel : IPageFaultHandler
 {
     /// <summary>The x86 CPUs, their TLBs and init_mm; null without paging.</summary>
     public Machine? Machine { get; }
@@ -88,10 +88,10 @@ public sealed partial class Kernel
     /// handle_mm_fault() of the faulting mm, run on the faulting CPU; the fault is counted in
     /// the task's min_flt or maj_flt.
     /// </summary>
-    private FaultResult HandlePageFault(int cpu, MmStruct mm, ulong address, AccessKind kind, WalkFault fault)
+    FaultResult IPageFaultHandler.HandlePageFault(Cpu cpu, MmStruct mm, ulong address, AccessKind kind, WalkFault fault)
     {
-        Task task = Machine!.Cpu(cpu).Current;
-        Machine.ThisCpu = cpu;
+        Task task = cpu.Current;
+        Machine!.ThisCpu = cpu.Id;
         MmPaging? p = mm.Paging;
         long min = p?.MinFlt ?? 0;
         long maj = p?.MajFlt ?? 0;

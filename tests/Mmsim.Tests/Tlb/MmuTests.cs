@@ -67,11 +67,11 @@ public sealed class MmuTests
         (TlbKit kit, MmStruct mm) = Booted();
         kit.Walker.Map(mm, Data, 0x20, writable: false);
         var faults = new List<(ulong, AccessKind, WalkFault)>();
-        kit.Machine.FaultHandler = (cpu, m, va, kind, fault) =>
+        kit.Machine.FaultHandler = new FaultHandlerFn((cpu, m, va, kind, fault) =>
         {
             faults.Add((va, kind, fault));
             return FaultResult.AccErr;
-        };
+        });
         Assert.Equal(FaultResult.Ok, kit.Read(0, Data));
         Assert.Equal(FaultResult.AccErr, kit.Write(0, Data + 8));
         Assert.Equal([(Data + 8, AccessKind.Write, WalkFault.Protection)], faults);
@@ -87,11 +87,11 @@ public sealed class MmuTests
         // A copy-on-write break: the handler installs a writable copy at a new frame.
         (TlbKit kit, MmStruct mm) = Booted();
         kit.Walker.Map(mm, Data, 0x20, writable: false);
-        kit.Machine.FaultHandler = (cpu, m, va, kind, fault) =>
+        kit.Machine.FaultHandler = new FaultHandlerFn((cpu, m, va, kind, fault) =>
         {
             kit.Walker.Map(m, va, 0x21, writable: true);
             return FaultResult.Ok;
-        };
+        });
         Assert.Equal(0x20010UL, kit.Phys(0, Data + 0x10));
         Assert.Equal(0x21010UL, kit.Phys(0, Data + 0x10, AccessKind.Write));
         TlbStats s = kit.Machine.Cpu(0).Stats;
@@ -113,7 +113,7 @@ public sealed class MmuTests
     public void HandlerThatFixesNothingIsAModelBug()
     {
         (TlbKit kit, _) = Booted();
-        kit.Machine.FaultHandler = (cpu, m, va, kind, fault) => FaultResult.Ok;
+        kit.Machine.FaultHandler = new FaultHandlerFn((cpu, m, va, kind, fault) => FaultResult.Ok);
         Assert.Throws<ModelBugException>(() => kit.Read(0, Data));
     }
 

@@ -8,6 +8,13 @@ using Task = Mmsim.Process.Task;
 
 namespace Mmsim.Tests.Tlb;
 
+/// <summary>A page-fault handler made of a function, for the MMU tests that stand in for the kernel.</summary>
+internal sealed class FaultHandlerFn(Func<int, MmStruct, ulong, AccessKind, WalkFault, FaultResult> fn) : IPageFaultHandler
+{
+    public FaultResult HandlePageFault(Cpu cpu, MmStruct mm, ulong address, AccessKind kind, WalkFault fault) =>
+        fn(cpu.Id, mm, address, kind, fault);
+}
+
 /// <summary>
 /// A fake page walker: a dictionary of pages per mm. A walk reads 4 table entries for a 4 KiB
 /// page, 3 for 2 MiB, 2 for 1 GiB (and 4 when nothing is mapped); it checks U/S, RW and NX and

@@ -6,11 +6,17 @@ namespace Mmsim.Arch.X86;
 
 /// <summary>
 /// The kernel's page-fault entry for the MMU (exc_page_fault() → do_user_addr_fault() →
-/// handle_mm_fault()): called with the faulting task's mm, the address, the access and what
-/// the walk found. Returns <see cref="FaultResult.Ok"/> when the page tables now allow the
-/// access (the MMU retries it), otherwise the SIGSEGV the task gets.
+/// handle_mm_fault()).
 /// </summary>
-public delegate FaultResult PageFaultHandler(int cpu, MmStruct mm, ulong address, AccessKind kind, WalkFault fault);
+public interface IPageFaultHandler
+{
+    /// <summary>
+    /// A fault on cpu, whose current task owns mm, at address for an access of kind, with what
+    /// the walk found. Returns <see cref="FaultResult.Ok"/> when the page tables now allow the
+    /// access (the MMU retries it), otherwise the SIGSEGV the task gets.
+    /// </summary>
+    FaultResult HandlePageFault(Cpu cpu, MmStruct mm, ulong address, AccessKind kind, WalkFault fault);
+}
 
 /// <summary>The MMU: a user access translated through the TLBs, the page walker and the fault handler.</summary>
 public sealed partial class Machine
@@ -18,8 +24,11 @@ public sealed partial class Machine
     /// <summary>Retries of one access after faults the handler called handled, before the model calls it a bug.</summary>
     private const int MaxFaultRetries = 8;
 
-    /// <summary>The kernel's page-fault handler; until set, every fault is a SIGSEGV (MapErr).</summary>
-    public PageFaultHandler? FaultHandler { get; set; }
+    /// <summary>
+    /// The kernel's page-fault handler (an interface, not a delegate, so that the fault path's
+    /// call can be devirtualised); until set, every fault is a SIGSEGV (MapErr).
+    /// </summary>
+    public IPageFaultHandler? FaultHandler { get; set; }
 
     /// <summary>
     /// A user-mode access of the given kind to address on a CPU. The L1 TLB of the kind (iTLB for
@@ -229,6 +238,6 @@ public sealed partial class Machine
         {
             return FaultResult.MapErr;
         }
-        return FaultHandler(cpu.Id, mm, va, kind, fault);
+        return FaultHandler.HandlePageFault(cpu, mm, va, kind, fault);
     }
 }
