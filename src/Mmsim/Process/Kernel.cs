@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mmsim.Arch.X86;
 using Mmsim.Binfmt;
 using Mmsim.Fault;
@@ -206,7 +207,20 @@ public sealed partial class Kernel
     /// A user access by a task (the CPU and do_user_addr_fault()): the fault, if one is taken,
     /// is counted in the task's min_flt or maj_flt. Returns the outcome (Ok, or the signal).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public FaultResult Access(Task task, ulong addr, AccessKind kind)
+    {
+        // The task already running on its CPU (a user's loop of accesses): straight to the MMU.
+        if (Machine is { } m && task.Mm is not null && m.IsCurrent(task))
+        {
+            m.ThisCpu = task.Cpu;
+            return m.Access(task.Cpu, addr, kind);
+        }
+        return AccessScheduling(task, addr, kind);
+    }
+
+    /// <summary><see cref="Access"/> of a task not running yet (scheduled first), or without an MMU.</summary>
+    private FaultResult AccessScheduling(Task task, ulong addr, AccessKind kind)
     {
         MmStruct mm = task.Mm ?? throw new InvalidOperationException("a kernel thread has no user memory");
         if (Machine is not null)

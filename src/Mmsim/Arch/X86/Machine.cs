@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mmsim.Fs;
 using Mmsim.Mm;
 using Mmsim.Tlb;
@@ -86,14 +87,21 @@ public sealed partial class Machine
     /// <summary>Advances jiffies (the cpumask trimming of flush_tlb_mm_range() is paced by them).</summary>
     public void Tick(long jiffies) => Jiffies += jiffies;
 
+    /// <summary>Whether task is running (is current on its task_cpu).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsCurrent(Task task)
+    {
+        int cpu = task.Cpu;
+        Cpu[] cpus = _cpus;
+        return (uint)cpu < (uint)cpus.Length && cpus[cpu].Current == task;
+    }
+
     /// <summary>The CPU task runs on, or -1.</summary>
     public int CpuOf(Task task)
     {
         // A task running on a CPU has that CPU as its task_cpu (Validate checks it), so only
         // that one CPU needs looking at.
-        int cpu = task.Cpu;
-        Cpu[] cpus = _cpus;
-        return (uint)cpu < (uint)cpus.Length && cpus[cpu].Current == task ? cpu : -1;
+        return IsCurrent(task) ? task.Cpu : -1;
     }
 
     /// <summary>

@@ -101,8 +101,8 @@ public sealed partial class Machine
         return AccessL1(_cpus[cpu], kind == AccessKind.Execute ? _l1i[cpu] : _l1d[cpu], address, kind, out physAddr);
     }
 
-    /// <summary>The rest of the L1 lookup (the other sizes and arrays), off the hit path.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    /// <summary>The rest of the L1 lookup (the other sizes and arrays), off the hit path (in <see cref="AccessNotHit"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private FaultResult AccessL1(Cpu cpu, TlbLevel l1, ulong va, AccessKind kind, out ulong physAddr)
     {
         int index = l1.LookupAfterFirstSize(va, out TlbArray array);
