@@ -20,11 +20,22 @@ public class VmaBenchmarks
 
     public static IEnumerable<string> Operations => VmaOpNames.All;
 
+    // brk_grow_shrink moves this process's real program break: glibc's main arena takes its
+    // room first (NativeMm.ReserveMainArena), so that no malloc of the runtime sbrk()s between
+    // the benchmark's brk up and its brk down, as `mmsim bench vma` does.
     [GlobalSetup(Target = nameof(Kernel))]
-    public void SetupKernel() => _side = VmaBench.CreateKernel(Op);
+    public void SetupKernel()
+    {
+        NativeMm.ReserveMainArena();
+        _side = VmaBench.CreateKernel(Op);
+    }
 
     [GlobalSetup(Target = nameof(Model))]
-    public void SetupModel() => _side = VmaBench.CreateModel(Op, HostFacts.Read());
+    public void SetupModel()
+    {
+        NativeMm.ReserveMainArena();
+        _side = VmaBench.CreateModel(Op, HostFacts.Read());
+    }
 
     [GlobalCleanup]
     public void Cleanup()
