@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mmsim.Fault;
 using Mmsim.Tlb;
 
@@ -255,6 +256,7 @@ public sealed partial class MmStruct
     /// Returns the first failure (SIGBUS, OOM) or Ok. <paramref name="walked"/>: the caller's walk
     /// has just found that the first page's entries do not allow the access.
     /// </summary>
+    [SkipLocalsInit]
     private FaultResult FaultRange(Vma vma, ulong start, ulong end, AccessKind kind, bool walked = false)
     {
         if (HasGuards && FirstGuard(start, end) is ulong guard)

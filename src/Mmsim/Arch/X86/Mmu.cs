@@ -92,6 +92,7 @@ public sealed partial class Machine
     /// hit (index, with its data word) or a miss (index -1).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
     private FaultResult AccessNotHit(int cpu, ulong address, AccessKind kind, int index, ulong data, out ulong physAddr)
     {
         if (index >= 0)
