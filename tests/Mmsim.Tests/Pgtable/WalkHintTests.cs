@@ -15,6 +15,24 @@ namespace Mmsim.Tests.Pgtable;
 /// </summary>
 public sealed class WalkHintTests
 {
+    /// <summary>Region B, 2 MiB above region A.</summary>
+    private const ulong B = Base + (2UL << 20);
+
+    /// <summary>
+    /// Region A: pagesOfA pages at <see cref="Mm.MmKit.Base"/>; region B: one page at
+    /// <see cref="B"/>, in another PTE table. B's page is written, then A's first (the last
+    /// fault, so the hint is A's).
+    /// </summary>
+    private static (Process.Kernel K, Process.Task T) TwoRegions(int pagesOfA)
+    {
+        var (k, t) = PagingKit.NewMachine();
+        t.Mm().MapAt(0, pagesOfA, Rw);
+        Assert.Equal((long)B, t.Mm().Checked(t.Mm().Mmap(B, Page.Size, Prot.Read | Prot.Write, AnonFixed, null, 0)));
+        Assert.Equal(FaultResult.Ok, k.Access(t, B, AccessKind.Write));
+        Assert.Equal(FaultResult.Ok, k.Touch(t, 0));
+        return (k, t);
+    }
+
     private static (WalkFault F, int Refs, ulong Pfn) Walk(MmStruct mm, ulong va, AccessKind kind = AccessKind.Read)
     {
         int refs = 0;
@@ -50,12 +68,7 @@ public sealed class WalkHintTests
         //  |w.. region A ... |w.. region B
         //  walk A → hint A; munmap A: zap, free_pgtables() clears A's PMD entry → no hint;
         //  map A again and write: a new PTE table (maybe the same frame), found by a full walk.
-        var (k, t) = PagingKit.NewMachine();
-        const ulong B = Base + (2UL << 20);
-        t.Mm().MapAt(0, 3, Rw);
-        Assert.Equal((long)B, t.Mm().Checked(t.Mm().Mmap(B, Page.Size, Prot.Read | Prot.Write, AnonFixed, null, 0)));
-        Assert.Equal(FaultResult.Ok, k.Touch(t, 0));
-        Assert.Equal(FaultResult.Ok, k.Access(t, B, AccessKind.Write));
+        var (k, t) = TwoRegions(pagesOfA: 3);
         MmPgtables pt = t.Pg().Tables;
         Assert.Equal(WalkFault.None, Walk(t.Mm(), Col(0)).F);
         Assert.Equal(Base >> 21, pt.HintRegion);
@@ -78,12 +91,7 @@ public sealed class WalkHintTests
         // Any Set outside the hinted PTE table forgets the hint, whatever the table's level: here
         // mprotect() rewriting B's PTE, which could not have made the hint wrong (the cost is one
         // full walk); the next walk of A leaves it again.
-        var (k, t) = PagingKit.NewMachine();
-        const ulong B = Base + (2UL << 20);
-        t.Mm().MapAt(0, 1, Rw);
-        Assert.Equal((long)B, t.Mm().Checked(t.Mm().Mmap(B, Page.Size, Prot.Read | Prot.Write, AnonFixed, null, 0)));
-        Assert.Equal(FaultResult.Ok, k.Access(t, B, AccessKind.Write));
-        Assert.Equal(FaultResult.Ok, k.Touch(t, 0));
+        var (k, t) = TwoRegions(pagesOfA: 1);
         MmPgtables pt = t.Pg().Tables;
         Assert.Equal(Base >> 21, pt.HintRegion);
         Assert.Equal(0, t.Mm().Mprotect(B, Page.Size, Prot.Read));
