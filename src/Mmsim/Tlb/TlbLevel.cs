@@ -160,14 +160,17 @@ public sealed class TlbLevel
     }
 
     /// <summary>INVLPG va in every array under the current PCID. Returns the entries dropped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int Invalidate(ulong va)
     {
+        // Inlined where a fault drops va from the other L1: empty arrays cost a load each.
+        TlbArray[] arrays = Arrays;
         int n = 0;
-        foreach (TlbArray a in Arrays)
+        for (int i = 0; i < arrays.Length; i++)
         {
-            if (!a.IsEmpty)
+            if (!arrays[i].IsEmpty)
             {
-                n += a.Invalidate(va, Pcid);
+                n += arrays[i].Invalidate(va, _pcid);
             }
         }
         return n;
