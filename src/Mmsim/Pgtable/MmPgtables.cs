@@ -104,7 +104,8 @@ public sealed class MmPgtables
             table = (int)EntryPfn(e);
         }
         ref Phys.PageFrame f = ref Frames[table];
-        if (table != HintPte || (int)f.Index * PgtableStore.EntriesPerBlock != HintBase || all != HintAll || any != HintAny)
+        if (table != HintPte || (f.Flags & Phys.PageFlags.PageTable) == 0 || (int)f.Index * PgtableStore.EntriesPerBlock != HintBase
+            || all != HintAll || any != HintAny)
         {
             return $"walk hint for 0x{va:x}: PTE table {HintPte} at {HintBase} (and {HintAll:x}/{HintAny:x}), the walk finds {table} at {(int)f.Index * PgtableStore.EntriesPerBlock} (and {all:x}/{any:x})";
         }

@@ -123,7 +123,9 @@ public sealed class PageWalker : IPageWalker
     /// needs no write-back (the steady state of a TLB miss) itself; anything else (a 5-level
     /// table, a not-present or huge entry above the PTE, Accessed or Dirty to set) walks again in
     /// <see cref="WalkLongModeFull"/>, which decides. The first reads change nothing, so walking
-    /// again is the same walk.
+    /// again is the same walk. A 4-level walk of the 2 MiB region the tables' hint names
+    /// (<see cref="MmPgtables.NoteHint"/>: the last walk down to a PTE table, with nothing above
+    /// changed since) reads only the PTE; it counts and decides exactly as the full walk.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static WalkFault WalkLongMode(MmPgtables pt, ulong va, AccessKind kind, out Translation translation, ref int memoryRefs, out int pteTable)
