@@ -14,7 +14,13 @@ internal static class NativeBuild
     /// The binary of the embedded source <paramref name="resource"/>, built now unless the cache
     /// has it; null with the reason (no source, no compiler, the compiler's first error line).
     /// </summary>
-    public static string? Ensure(string resource, string name, out string? why)
+    public static string? Ensure(string resource, string name, out string? why) => Ensure(resource, name, [], out why);
+
+    /// <summary>
+    /// <see cref="Ensure(string, string, out string?)"/> with more compiler options after -O2
+    /// (<c>-shared -fPIC</c> for a library to load).
+    /// </summary>
+    public static string? Ensure(string resource, string name, string[] ccOptions, out string? why)
     {
         why = null;
         using Stream? s = typeof(NativeBuild).Assembly.GetManifestResourceStream(resource);
@@ -39,7 +45,7 @@ internal static class NativeBuild
         string tmp = binary + $".{Environment.ProcessId}.tmp";
         File.WriteAllBytes(src, source);
         var psi = new ProcessStartInfo("cc") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in (string[])["-O2", "-o", tmp, src])
+        foreach (string a in (string[])["-O2", .. ccOptions, "-o", tmp, src])
         {
             psi.ArgumentList.Add(a);
         }
