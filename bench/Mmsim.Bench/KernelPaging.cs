@@ -114,8 +114,10 @@ internal sealed unsafe partial class KernelPaging : IDisposable
     private static partial int MadviseNative(nint addr, nuint len, int advice);
 
     /// <summary>
-    /// fork_hold.c, built once with cc into the cache and loaded: the fork and the child's wait
-    /// are C, as a child of a multi-threaded process must never run managed code.
+    /// kp_fork_hold() and kp_release() of <c>mmsim bench paging</c>'s own kernel side
+    /// (src/Mmsim.Cli/Native/kernel_paging.c), built once with cc into the cache as a shared
+    /// library and loaded: the fork and the child's wait are C, as a child of a multi-threaded
+    /// process must never run managed code.
     /// </summary>
     private static class ForkHold
     {
@@ -125,7 +127,7 @@ internal sealed unsafe partial class KernelPaging : IDisposable
 #pragma warning disable CA1810 // the library is built and loaded once, here
         static ForkHold()
         {
-            string path = NativeBuild.Ensure("native/fork_hold.c", "libfork_hold.so", ["-shared", "-fPIC"], out string? why)
+            string path = NativeBuild.Ensure("native/kernel_paging.c", "libkernel_paging.so", ["-shared", "-fPIC"], out string? why)
                 ?? throw new InvalidOperationException($"the COW benchmark's kernel side needs a C compiler: {why}");
             nint lib = NativeLibrary.Load(path);
             s_fork = (delegate* unmanaged<int*, int>)NativeLibrary.GetExport(lib, "kp_fork_hold");

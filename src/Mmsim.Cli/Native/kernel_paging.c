@@ -65,14 +65,24 @@ static long resident(void)
 	return res;
 }
 
-static pid_t fork_holder(int *release_fd)
+/*
+ * fork(); the child waits for a byte (or EOF) on a pipe, then exits. Returns the child's pid and
+ * stores the pipe's write end in *release_fd, or returns -1. Exported, with kp_release, for
+ * bench/Mmsim.Bench, which loads this file built as a shared library: there the fork is done in
+ * C and the child never returns to the .NET runtime (a child of a multi-threaded process may
+ * only call async-signal-safe functions: close, read, _exit).
+ */
+int kp_fork_hold(int *release_fd)
 {
 	int fds[2];
 	if (pipe(fds) != 0)
-		fail("pipe");
+		return -1;
 	pid_t pid = fork();
-	if (pid < 0)
-		fail("fork");
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
 	if (pid == 0) {
 		char c;
 		close(fds[1]);
@@ -84,11 +94,11 @@ static pid_t fork_holder(int *release_fd)
 	return pid;
 }
 
-static void release(pid_t pid, int fd)
+/* Lets the child go (closes the pipe) and reaps it. Returns 0, or -1. */
+int kp_release(int pid, int release_fd)
 {
-	close(fd);
-	if (waitpid(pid, NULL, 0) != pid)
-		fail("waitpid");
+	close(release_fd);
+	return waitpid(pid, NULL, 0) == pid ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -123,14 +133,17 @@ int main(int argc, char **argv)
 		} else if (strcmp(op, "cow") == 0) {
 			int fd;
 			touch(p, pages, 1);
-			pid_t child = fork_holder(&fd);
+			int child = kp_fork_hold(&fd);
+			if (child < 0)
+				fail("fork");
 			long before = r == 0 ? resident() : 0;
 			double t = now_ns();
 			touch(p, pages, 1);
 			ns = (now_ns() - t) / (double)pages;
 			if (r == 0)
 				printf("rss_delta %ld\n", resident() - before);
-			release(child, fd);
+			if (kp_release(child, fd) != 0)
+				fail("waitpid");
 			madvise(p, len, MADV_DONTNEED);
 		} else if (strcmp(op, "fork") == 0) {
 			touch(p, pages, 1);
