@@ -147,7 +147,8 @@ internal static class DifftestCheck
         return lines;
     }
 
-    private static List<string> Diff(List<string> expected, List<string> actual)
+    /// <summary>The lines only in expected ("- ") and only in actual ("+ "), in order.</summary>
+    internal static List<string> Diff(List<string> expected, List<string> actual)
     {
         var diff = new List<string>();
         var inActual = new HashSet<string>(actual, StringComparer.Ordinal);

@@ -90,16 +90,7 @@ internal sealed class ProcessCapture
     {
         MmStruct mm = task.Mm ?? throw new InvalidOperationException("a kernel thread has no address space to capture");
         string title = $"pid {task.Tgid} ({task.Comm})";
-        long min = 0;
-        long maj = 0;
-        foreach (Task t in k.Tasks.Values)
-        {
-            if (t.Tgid == task.Tgid)
-            {
-                min += t.MinFlt;
-                maj += t.MajFlt;
-            }
-        }
+        (long min, long maj) = k.ProcessFaults(task.Tgid);
         Vma? chosen = Interesting(mm);
         string? pages = null;
         string? walk = null;

@@ -208,16 +208,7 @@ public sealed partial class Replayer
         {
             return;
         }
-        long min = 0;
-        long maj = 0;
-        foreach (Process.Task t in Kernel.Tasks.Values)
-        {
-            if (t.Tgid == task.Tgid)
-            {
-                min += t.MinFlt;
-                maj += t.MajFlt;
-            }
-        }
+        (long min, long maj) = Kernel.ProcessFaults(task.Tgid);
         ulong rss = (ulong)(mm.Paging?.Rss ?? 0);
         onSample(new ReplaySample(ev.Line, task.Tgid, ev.Name, Page.Bytes(mm.TotalVm), Page.Bytes(rss), min, maj));
     }

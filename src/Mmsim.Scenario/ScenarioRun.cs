@@ -237,16 +237,7 @@ public sealed partial class ScenarioRun
         {
             return new ScenarioSample(0, 0, "", null, t?.Tgid ?? 0, t?.Comm ?? "", 0, 0, 0, 0);
         }
-        long min = 0;
-        long maj = 0;
-        foreach (Task other in Kernel.Tasks.Values)
-        {
-            if (other.Tgid == t.Tgid)
-            {
-                min += other.MinFlt;
-                maj += other.MajFlt;
-            }
-        }
+        (long min, long maj) = Kernel.ProcessFaults(t.Tgid);
         MmStruct mm = t.Mm;
         ulong rss = mm.Paging is null ? 0 : RssStat.Of(mm).Rss;
         return new ScenarioSample(0, 0, "", null, t.Tgid, t.Comm, mm.TotalVm * (Page.Size / 1024), rss * (Page.Size / 1024), min, maj);

@@ -45,27 +45,6 @@ public sealed class FixtureReplayTests
         return lines;
     }
 
-    /// <summary>The lines only in expected ("- ") and only in actual ("+ "), in order.</summary>
-    private static List<string> Diff(List<string> expected, List<string> actual)
-    {
-        var diff = new List<string>();
-        foreach (string l in expected)
-        {
-            if (!actual.Contains(l))
-            {
-                diff.Add("- " + l);
-            }
-        }
-        foreach (string l in actual)
-        {
-            if (!expected.Contains(l))
-            {
-                diff.Add("+ " + l);
-            }
-        }
-        return diff;
-    }
-
     /// <summary>Replays a fixture the way the replay command does (recorder's files, evidence passes).</summary>
     internal static Replayer ReplayFixture(string fx, bool paging = false)
     {
@@ -136,7 +115,7 @@ public sealed class FixtureReplayTests
                 $"{name}/{pid}: no snapshot");
             // s07 creates and deletes its own file: only its inode number is unknowable.
             string? unknownInode = name == "s07_filemap" ? "/tmp/oracle-cwd/s07.dat (deleted)" : null;
-            List<string> diff = Diff(Normalize(File.ReadAllText(real), unknownInode), Normalize(snap.Maps, unknownInode));
+            List<string> diff = DifftestCheck.Diff(Normalize(File.ReadAllText(real), unknownInode), Normalize(snap.Maps, unknownInode));
             Assert.True(diff.Count == 0, $"{name}/{pid}: maps differ\n{string.Join('\n', diff)}");
         }
     }

@@ -248,29 +248,47 @@ static int read_maps(void)
 	return (int)n;
 }
 
+/*
+ * The next line of the maps copy in text, from *p: its range, where its fields start (the space
+ * before the permissions), its name (at the line's end when it has none) and the line's end.
+ * *p moves past the line. Returns 0 at the end of the text.
+ */
+static int maps_line(const char **p, unsigned long *lo, unsigned long *hi, const char **fields,
+		     const char **name, const char **eol)
+{
+	const char *q = *p;
+	if (!*q)
+		return 0;
+	*lo = hex(&q);
+	q++;
+	*hi = hex(&q);
+	const char *e = q;
+	while (*e && *e != '\n')
+		e++;
+	const char *s = e;
+	while (s > q && s[-1] != ' ')
+		s--;
+	*fields = q;
+	*name = s;
+	*eol = e;
+	*p = *e ? e + 1 : e;
+	return 1;
+}
+
 /* Every mapping at start is protected; the stack's zone reaches 16 MiB below [stack]. */
 static void protect_start(void)
 {
 	read_maps();
-	const char *p = text;
-	while (*p && nprot < MAX_PROT) {
-		unsigned long lo = hex(&p);
-		p++;
-		unsigned long hi = hex(&p);
-		const char *eol = p;
-		while (*eol && *eol != '\n')
-			eol++;
+	const char *p = text, *fields, *name, *eol;
+	unsigned long lo, hi;
+	while (nprot < MAX_PROT && maps_line(&p, &lo, &hi, &fields, &name, &eol)) {
 		if (lo < TASK_TOP) {
-			const char *s = eol;
-			while (s > p && s[-1] != ' ')
-				s--;
-			if (strncmp(s, "[stack]", 7) == 0)
+			if (strncmp(name, "[stack]", 7) == 0)
 				lo = lo > (16UL << 20) ? lo - (16UL << 20) : 0;
 			prot_lo[nprot] = lo;
 			prot_hi[nprot] = hi;
 			nprot++;
 		}
-		p = *eol ? eol + 1 : eol;
 	}
 }
 
@@ -435,21 +453,12 @@ static void open_files(const char *dir)
 static void probe_start(void)
 {
 	read_maps();
-	const char *p = text;
-	while (*p) {
-		unsigned long lo = hex(&p);
-		p++;
-		unsigned long hi = hex(&p);
-		const char *eol = p;
-		while (*eol && *eol != '\n')
-			eol++;
-		const char *s = eol;
-		while (s > p && s[-1] != ' ')
-			s--;
-		if (hi <= TASK_TOP && strncmp(p, " rw-p", 5) == 0 && (s == eol || *s == '[' || s[-2] == ' ')
-		    && (hi - lo) / PAGE <= sizeof(vec) && strncmp(p + 6, "00000000 00:00 0", 16) == 0)
+	const char *p = text, *f, *s, *eol;
+	unsigned long lo, hi;
+	while (maps_line(&p, &lo, &hi, &f, &s, &eol)) {
+		if (hi <= TASK_TOP && strncmp(f, " rw-p", 5) == 0 && (s == eol || *s == '[' || s[-2] == ' ')
+		    && (hi - lo) / PAGE <= sizeof(vec) && strncmp(f + 6, "00000000 00:00 0", 16) == 0)
 			sys6(SYS_mincore, (long)lo, (long)(hi - lo), (long)vec, 0, 0, 0);
-		p = *eol ? eol + 1 : eol;
 	}
 }
 

@@ -195,23 +195,17 @@ public sealed class MmPgtables
     public bool Wide => _wide;
 
     /// <summary>
-    /// Entry idx of a 64-bit table frame, by reference, through this mm's copy of the frame
-    /// array: two short chains (frame, then pool) instead of going through the store's machine.
+    /// Entry idx of a 64-bit table frame, by reference: the walk hint's PTE table (a fault's,
+    /// right after the MMU's walk) straight from its known block, any other through its frame.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref ulong Slot64(int table, int idx)
     {
         if (table == HintPte && HintRegion != NoHint)
         {
-            // The walk hint's PTE table (a fault's, right after the MMU's walk): its block is known.
             return ref _store.Pool[HintBase + idx];
         }
-        ref Phys.PageFrame f = ref Frames[table];
-        if ((f.Flags & Phys.PageFlags.PageTable) == 0)
-        {
-            PgtableStore.NotATable(table);
-        }
-        return ref _store.Pool[((int)f.Index * PgtableStore.EntriesPerBlock) + idx];
+        return ref _store.Entry64(table, idx);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

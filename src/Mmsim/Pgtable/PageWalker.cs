@@ -223,15 +223,8 @@ public sealed class PageWalker : IPageWalker
     /// grows the pool before it hands a block out, and never shrinks it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Entry(Phys.PageFrame[] frames, ref ulong pool, int table, ulong va, int shift)
-    {
-        ref Phys.PageFrame f = ref frames[table];
-        if ((f.Flags & Phys.PageFlags.PageTable) == 0)
-        {
-            PgtableStore.NotATable(table);
-        }
-        return Unsafe.Add(ref pool, (nint)(f.Index * PgtableStore.EntriesPerBlock) + (nint)((va >> shift) & 511));
-    }
+    private static ulong Entry(Phys.PageFrame[] frames, ref ulong pool, int table, ulong va, int shift) =>
+        Unsafe.Add(ref pool, TableBase(frames, table) + (nint)((va >> shift) & 511));
 
     /// <summary>
     /// The long-mode walk level by level, for every case: 9 index bits a level, no PDPT

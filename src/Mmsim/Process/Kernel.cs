@@ -117,6 +117,25 @@ public sealed partial class Kernel
     /// <summary>All tasks ever created, by pid (exited ones are kept, marked).</summary>
     public IReadOnlyDictionary<int, Task> Tasks => _tasks;
 
+    /// <summary>
+    /// The minor and major faults of a process: the sums over the tasks of thread group tgid,
+    /// exited ones included (what /proc/PID/stat's minflt and majflt add up for the whole group).
+    /// </summary>
+    public (long Min, long Maj) ProcessFaults(int tgid)
+    {
+        long min = 0;
+        long maj = 0;
+        foreach (Task t in _tasks.Values)
+        {
+            if (t.Tgid == tgid)
+            {
+                min += t.MinFlt;
+                maj += t.MajFlt;
+            }
+        }
+        return (min, maj);
+    }
+
     /// <summary>Creates the first task of a process tree with an empty mm and no files.</summary>
     public Task CreateInitTask(int pid)
     {
